@@ -1,0 +1,458 @@
+//! The command line: parses arguments, wires bundle → rules → report, picks the exit code.
+//! Nothing here knows an export format or a rule.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::{self, FailOn, ReportInput, exit};
+use crate::rules::{self, Rule, RuleSet};
+use crate::source::SourceDb;
+
+/// uplint — tells you what in your Windows estate will block or bite an upgrade, from
+/// exported configuration, offline.
+#[derive(Debug, Parser)]
+#[command(name = "uplint", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log what uplint does (and rule `print`/`debug` output) to stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load bundles, run the selected rules, report findings (the main job).
+    Check(CheckArgs),
+    /// List the rules (built-in and from --rules folders).
+    Rules(RulesArgs),
+    /// Print a rule's documentation: what it checks, why, remediation, references, data.
+    Explain(ExplainArgs),
+    /// Show what each file of a bundle was recognized as and which facts it gave.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RuleSelection {
+    /// Add a folder of custom rules (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Run only rules matching these ids, id prefixes, products or tags (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "ID|PREFIX|TAG")]
+    pub select: Vec<String>,
+    /// Skip rules matching these ids, id prefixes, products or tags.
+    #[arg(long, value_delimiter = ',', value_name = "ID|PREFIX|TAG")]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Bundle folders to check (default: the current directory).
+    #[arg(value_name = "BUNDLE")]
+    pub bundles: Vec<PathBuf>,
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest finding severity that makes the run exit 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Number of worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// Print the list as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule id, e.g. VMM015.
+    pub id: String,
+    /// Custom rule folders to look in as well.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The bundle folder.
+    pub bundle: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// What the binary prints and exits with.
+pub struct Outcome {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub code: u8,
+}
+
+impl Outcome {
+    fn error(message: impl std::fmt::Display) -> Outcome {
+        Outcome {
+            stdout: Vec::new(),
+            stderr: format!("error: {message}\n").into_bytes(),
+            code: exit::TOOL_ERROR,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Outcome {
+    crate::log::set_verbose(cli.verbose);
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules(args) => list_rules(args),
+        Command::Explain(args) => explain(args),
+        Command::Inspect(args) => inspect(args),
+    }
+}
+
+fn load_rules(dirs: &[PathBuf], db: &mut SourceDb) -> Result<RuleSet, String> {
+    let mut files = rules::builtin_files();
+    for dir in dirs {
+        files.extend(rules::read_dir(dir)?);
+    }
+    Ok(RuleSet::load(files, db))
+}
+
+fn matches(rule: &Rule, pattern: &str) -> bool {
+    let p = pattern.trim();
+    rule.meta.id.eq_ignore_ascii_case(p)
+        || (!p.is_empty()
+            && rule
+                .meta
+                .id
+                .to_ascii_uppercase()
+                .starts_with(&p.to_ascii_uppercase()))
+        || rule.meta.product.eq_ignore_ascii_case(p)
+        || rule.meta.tags.iter().any(|t| t.eq_ignore_ascii_case(p))
+}
+
+fn select(set: &mut RuleSet, selection: &RuleSelection) {
+    set.retain(|r| {
+        (selection.select.is_empty() || selection.select.iter().any(|p| matches(r, p)))
+            && !selection.ignore.iter().any(|p| matches(r, p))
+    });
+}
+
+fn check(args: CheckArgs) -> Outcome {
+    let mut db = SourceDb::new();
+    let mut set = match load_rules(&args.selection.rules, &mut db) {
+        Ok(set) => set,
+        Err(e) => return Outcome::error(e),
+    };
+    select(&mut set, &args.selection);
+    let bundles = if args.bundles.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.bundles.clone()
+    };
+    if let Some(out) = &args.output
+        && let Some(b) = bundles.iter().find(|b| is_inside(out, b))
+    {
+        return Outcome::error(format!(
+            "refusing to write the report into the bundle `{}`: uplint never writes into a bundle",
+            b.display()
+        ));
+    }
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(e) => return Outcome::error(format!("cannot start worker threads: {e}")),
+    };
+    let result = pool.install(|| rules::eval::check(&bundles, &set, &mut db));
+    let input = ReportInput {
+        result: &result,
+        rules: &set,
+        db: &db,
+        fail_on: args.fail_on,
+    };
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let bytes = match args.format {
+        Format::Human => report::human::render(&input, color),
+        Format::Json => report::json::render(&input),
+    };
+    let code = report::exit_code(&result, args.fail_on);
+    match &args.output {
+        Some(path) => match report::write_atomically(path, &bytes) {
+            Ok(()) => Outcome {
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                code,
+            },
+            Err(e) => Outcome::error(format!(
+                "cannot write the report to `{}`: {e}",
+                path.display()
+            )),
+        },
+        None => Outcome {
+            stdout: bytes,
+            stderr: Vec::new(),
+            code,
+        },
+    }
+}
+
+fn is_inside(file: &Path, dir: &Path) -> bool {
+    let parent = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match (parent.canonicalize(), dir.canonicalize()) {
+        (Ok(p), Ok(d)) => p.starts_with(d),
+        _ => false,
+    }
+}
+
+fn list_rules(args: RulesArgs) -> Outcome {
+    let mut db = SourceDb::new();
+    let mut set = match load_rules(&args.selection.rules, &mut db) {
+        Ok(set) => set,
+        Err(e) => return Outcome::error(e),
+    };
+    select(&mut set, &args.selection);
+    let stdout = if args.json {
+        let list: Vec<_> = set
+            .rules
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.meta.id, "name": r.meta.name, "severity": r.meta.severity,
+                    "product": r.meta.product, "status": r.meta.status, "summary": r.meta.summary,
+                    "tags": r.meta.tags, "source": if r.builtin { "built-in".to_owned() } else { r.path.clone() },
+                })
+            })
+            .collect();
+        let mut v = serde_json::to_vec_pretty(&list).unwrap_or_default();
+        v.push(b'\n');
+        v
+    } else {
+        let mut s = String::new();
+        for r in &set.rules {
+            s.push_str(&format!(
+                "{:<8} {:<8} {:<8} {:<10} {}\n",
+                r.meta.id,
+                r.meta.severity.as_str(),
+                r.meta.product,
+                r.meta.status,
+                r.meta.name
+            ));
+        }
+        s.into_bytes()
+    };
+    let code = if set.problems.is_empty() {
+        exit::OK
+    } else {
+        exit::TOOL_ERROR
+    };
+    let stderr = problems_text(&set, &db);
+    Outcome {
+        stdout,
+        stderr,
+        code,
+    }
+}
+
+fn problems_text(set: &RuleSet, db: &SourceDb) -> Vec<u8> {
+    let result = rules::eval::RunResult {
+        rule_problems: set.problems.clone(),
+        ..Default::default()
+    };
+    let input = ReportInput {
+        result: &result,
+        rules: set,
+        db,
+        fail_on: FailOn::Error,
+    };
+    let mut out = codespan_reporting::term::termcolor::Buffer::no_color();
+    for d in report::human::diagnostics(&input) {
+        let _ = codespan_reporting::term::emit_to_write_style(
+            &mut out,
+            &report::human::codespan_config(),
+            db,
+            &d,
+        );
+    }
+    out.into_inner()
+}
+
+fn explain(args: ExplainArgs) -> Outcome {
+    let mut db = SourceDb::new();
+    let set = match load_rules(&args.rules, &mut db) {
+        Ok(set) => set,
+        Err(e) => return Outcome::error(e),
+    };
+    let Some(rule) = set.get(&args.id) else {
+        let hint = crate::util::closest(&args.id, set.rules.iter().map(|r| r.meta.id.as_str()))
+            .map(|c| format!(" (did you mean {c}?)"))
+            .unwrap_or_default();
+        return Outcome::error(format!(
+            "no rule with id `{}`{hint}; `uplint rules` lists them",
+            args.id
+        ));
+    };
+    let m = &rule.meta;
+    let mut s = format!("# {} — {}\n\n", m.id, m.name);
+    s.push_str(&format!(
+        "severity: {} · product: {} · status: {}",
+        m.severity.as_str(),
+        m.product,
+        m.status
+    ));
+    if !m.tags.is_empty() {
+        s.push_str(&format!(" · tags: {}", m.tags.join(", ")));
+    }
+    s.push_str(&format!("\nsource: {}\n\n{}\n\n", rule.path, m.summary));
+    if !m.docs.is_empty() {
+        s.push_str(&m.docs);
+        s.push_str("\n\n");
+    }
+    s.push_str(&format!("## Remediation\n{}\n", m.remediation));
+    if !m.references.is_empty() {
+        s.push_str("\n## References\n");
+        for r in &m.references {
+            s.push_str(&format!("- {r}\n"));
+        }
+    }
+    Outcome {
+        stdout: s.into_bytes(),
+        stderr: Vec::new(),
+        code: exit::OK,
+    }
+}
+
+fn inspect(args: InspectArgs) -> Outcome {
+    let mut db = SourceDb::new();
+    // Inspect runs no rules: it shows what the parsers and fact extractors made of the files.
+    let set = RuleSet::load(Vec::new(), &mut db);
+    let result = rules::eval::check(std::slice::from_ref(&args.bundle), &set, &mut db);
+    if let Some(e) = result.open_errors.first() {
+        return Outcome::error(e);
+    }
+    let errors_of = |file: crate::source::FileId| -> Vec<String> {
+        result
+            .findings
+            .iter()
+            .filter(|f| {
+                f.span.is_some_and(|s| s.file == file)
+                    && f.rule == crate::finding::host_ids::INPUT_ERROR
+            })
+            .map(|f| {
+                let at = f
+                    .span
+                    .and_then(|s| db.line_col(s))
+                    .map(|(l, c)| format!("{l}:{c}: "))
+                    .unwrap_or_default();
+                format!("{at}{}", f.message)
+            })
+            .collect()
+    };
+    let stdout = if args.json {
+        let files: Vec<_> = result
+            .files
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "file": f.rel, "computer": f.computer, "format": f.format, "encoding": f.encoding,
+                    "facts": f.facts.iter().map(|(k, v)| serde_json::json!({"fact": k, "value": v})).collect::<Vec<_>>(),
+                    "input_errors": errors_of(f.file),
+                })
+            })
+            .collect();
+        let mut v = serde_json::to_vec_pretty(&serde_json::json!({"version": 1, "bundle": args.bundle.to_string_lossy(), "files": files})).unwrap_or_default();
+        v.push(b'\n');
+        v
+    } else {
+        let mut s = String::new();
+        for f in &result.files {
+            let format = f.format.unwrap_or("UNRECOGNIZED");
+            s.push_str(&format!(
+                "{}  [{}, {}]\n",
+                f.rel,
+                format,
+                f.encoding.unwrap_or("unreadable")
+            ));
+            for (k, v) in &f.facts {
+                s.push_str(&format!("    {k} = {v}\n"));
+            }
+            for e in errors_of(f.file) {
+                s.push_str(&format!("    input-error {e}\n"));
+            }
+        }
+        s.into_bytes()
+    };
+    let incomplete = result.files.iter().any(|f| f.input_errors > 0);
+    Outcome {
+        stdout,
+        stderr: Vec::new(),
+        code: if incomplete { exit::FINDINGS } else { exit::OK },
+    }
+}
+
+/// Entry point for the binary: parse, run, write, exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::TOOL_ERROR
+            } else {
+                exit::OK
+            };
+        }
+    };
+    let outcome = run(cli);
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(&outcome.stdout)
+        .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return exit::TOOL_ERROR;
+    }
+    let _ = std::io::stderr().write_all(&outcome.stderr);
+    outcome.code
+}

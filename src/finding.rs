@@ -1,0 +1,132 @@
+//! Findings and outcomes: what a run produces, before any report formats it.
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// How much a finding matters for the upgrade (CONTRACT §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// Ids of findings the host itself raises about inputs, next to the rules' ids.
+pub mod host_ids {
+    /// An input file that could not be (fully) parsed.
+    pub const INPUT_ERROR: &str = "input-error";
+    /// A file no format recognized.
+    pub const UNRECOGNIZED_FILE: &str = "unrecognized-file";
+    /// A file or folder that was not read (links, unreadable entries).
+    pub const SKIPPED_ENTRY: &str = "skipped-entry";
+}
+
+/// One problem found in the estate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    /// The computer the finding is about; `None` for the bundle as a whole.
+    pub computer: Option<String>,
+    /// The bundle's display name (several bundles may be checked in one run).
+    pub bundle: String,
+    /// Where the offending value is; `None` when the problem is an absence.
+    pub span: Option<Span>,
+    /// The file's path inside the bundle (`VMM01/vmm-registry.reg`).
+    pub file_in_bundle: Option<String>,
+    /// The structural path of the value (`HKEY_LOCAL_MACHINE\...\LibraryShareName`).
+    pub path: Option<String>,
+    /// The offending value as read.
+    pub actual: Option<String>,
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// Fingerprints identify "the same problem" across re-collections of the same estate: rule,
+    /// bundle-relative subject and structural path, never file names or line numbers (files are
+    /// recognized by content, so their names may change between collections).
+    pub fn compute_fingerprint(
+        rule: &str,
+        computer: Option<&str>,
+        path: Option<&str>,
+        message: &str,
+    ) -> String {
+        // Without a structural path the message is the only thing that tells findings apart.
+        let what = path.unwrap_or(message);
+        format!(
+            "{:016x}",
+            crate::util::fnv1a(&[rule, computer.unwrap_or(""), what])
+        )
+    }
+}
+
+/// The result of one rule for one subject (CONTRACT §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    NotApplicable,
+    NotEvaluated,
+    Error,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Pass,
+        Outcome::Fail,
+        Outcome::NotApplicable,
+        Outcome::NotEvaluated,
+        Outcome::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::NotApplicable => "not-applicable",
+            Outcome::NotEvaluated => "not-evaluated",
+            Outcome::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// The outcome of one rule for one subject, with why it was not a plain pass or fail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutcomeRecord {
+    pub rule: String,
+    pub bundle: String,
+    /// Computer name, or `None` for a bundle-level rule.
+    pub subject: Option<String>,
+    pub outcome: Outcome,
+    /// Why the rule did not apply or could not run.
+    pub reason: Option<String>,
+    /// For `not-evaluated`: the command that would produce the missing export.
+    pub command: Option<String>,
+}

@@ -1,0 +1,478 @@
+//! The model: every parsed file is a [`Document`], an arena of nodes that keep their byte span.
+//!
+//! A document is format-neutral: objects (named children), arrays (ordered children) and typed
+//! scalars. String values are slices of the decoded source text unless an escape forced a copy,
+//! and key names are interned per document, so a parsed file costs a few dozen bytes per node
+//! on top of its text. Documents are immutable once built and shared by `Arc` between rule
+//! evaluations; the Rhai side sees them through [`crate::rules::api::Node`] handles.
+//!
+//! Every node also has a *global id* (`base + index`) that is unique within one run of a
+//! bundle, so that a scalar handed to a script can carry its origin in the `Dynamic` tag and a
+//! report on it still finds its span. Derived documents (per-computer facts) record, per node,
+//! the span and path of the source value they came from, so findings on facts point at the
+//! export without keeping the export's document alive.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use rhai::ImmutableString;
+
+use crate::source::{FileId, Span};
+
+/// Index of a node inside its document.
+pub type NodeIdx = u32;
+
+const NONE: u32 = u32::MAX;
+
+/// What produced a document; decides how structural paths are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocKind {
+    Json,
+    Registry,
+    WinRmConfig,
+    Xml,
+    /// Per-computer facts derived from the exports.
+    Facts,
+    /// A knowledge table shipped with the rules (`rules/data/*.json`).
+    Data,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    Object,
+    Array,
+    Null,
+    Bool,
+    Int,
+    Float,
+    Str,
+}
+
+impl NodeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Object => "object",
+            NodeKind::Array => "array",
+            NodeKind::Null => "null",
+            NodeKind::Bool => "bool",
+            NodeKind::Int => "int",
+            NodeKind::Float => "float",
+            NodeKind::Str => "string",
+        }
+    }
+
+    pub fn is_container(self) -> bool {
+        matches!(self, NodeKind::Object | NodeKind::Array)
+    }
+}
+
+/// A scalar value as the builders hand it in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// A string that is exactly this byte range of the document's text (no copy).
+    Slice(u32, u32),
+    /// A string that had to be built (escapes, decoded hex, derived facts).
+    Owned(ImmutableString),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Payload {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Slice(u32, u32),
+    Owned(u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct NodeData {
+    kind: NodeKind,
+    name: u32,
+    parent: u32,
+    kids_start: u32,
+    kids_len: u32,
+    start: u32,
+    end: u32,
+    payload: Payload,
+}
+
+/// A scalar read out of a document, borrowed where possible.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+}
+
+impl std::fmt::Display for Scalar<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Null => f.write_str("null"),
+            Scalar::Bool(b) => write!(f, "{b}"),
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float(x) => write!(f, "{x}"),
+            Scalar::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// One parsed (or derived) document.
+#[derive(Debug)]
+pub struct Document {
+    pub file: Option<FileId>,
+    pub kind: DocKind,
+    /// Global id of node 0 within the evaluation context; see the module docs.
+    pub base: u32,
+    text: Arc<str>,
+    nodes: Vec<NodeData>,
+    kids: Vec<u32>,
+    names: Vec<ImmutableString>,
+    owned: Vec<ImmutableString>,
+    /// Derived documents only: per node, where its value was read.
+    origins: Vec<Option<Origin>>,
+}
+
+/// Where a derived value was read: span and structural path of the source value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub span: Span,
+    pub path: ImmutableString,
+}
+
+impl Document {
+    pub const ROOT: NodeIdx = 0;
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn text(&self) -> &Arc<str> {
+        &self.text
+    }
+
+    fn node(&self, idx: NodeIdx) -> Option<&NodeData> {
+        self.nodes.get(idx as usize)
+    }
+
+    pub fn kind(&self, idx: NodeIdx) -> NodeKind {
+        self.node(idx).map_or(NodeKind::Null, |n| n.kind)
+    }
+
+    pub fn name(&self, idx: NodeIdx) -> Option<&ImmutableString> {
+        let n = self.node(idx)?;
+        self.names.get(n.name as usize)
+    }
+
+    pub fn parent(&self, idx: NodeIdx) -> Option<NodeIdx> {
+        self.node(idx).map(|n| n.parent).filter(|p| *p != NONE)
+    }
+
+    pub fn children(&self, idx: NodeIdx) -> &[NodeIdx] {
+        match self.node(idx) {
+            Some(n) => &self.kids[n.kids_start as usize..(n.kids_start + n.kids_len) as usize],
+            None => &[],
+        }
+    }
+
+    /// The child named `key`: an exact match first, then an ASCII case-insensitive one, because
+    /// Windows treats registry value names and PowerShell property names case-insensitively.
+    pub fn child(&self, idx: NodeIdx, key: &str) -> Option<NodeIdx> {
+        let kids = self.children(idx);
+        let named = |k: &&u32| self.name(**k).map(|n| n.as_str());
+        kids.iter()
+            .find(|k| named(k) == Some(key))
+            .or_else(|| {
+                kids.iter()
+                    .find(|k| named(k).is_some_and(|n| n.eq_ignore_ascii_case(key)))
+            })
+            .copied()
+    }
+
+    /// Follows a path of keys (`a/b/c`; an all-digit segment indexes an array).
+    pub fn lookup(&self, idx: NodeIdx, path: &str) -> Option<NodeIdx> {
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .try_fold(idx, |at, seg| match self.kind(at) {
+                NodeKind::Array => seg
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| self.children(at).get(i).copied()),
+                _ => self.child(at, seg),
+            })
+    }
+
+    pub fn scalar(&self, idx: NodeIdx) -> Scalar<'_> {
+        match self.node(idx).map(|n| n.payload) {
+            Some(Payload::Bool(b)) => Scalar::Bool(b),
+            Some(Payload::Int(i)) => Scalar::Int(i),
+            Some(Payload::Float(x)) => Scalar::Float(x),
+            Some(Payload::Slice(s, e)) => {
+                Scalar::Str(self.text.get(s as usize..e as usize).unwrap_or(""))
+            }
+            Some(Payload::Owned(i)) => {
+                Scalar::Str(self.owned.get(i as usize).map_or("", |s| s.as_str()))
+            }
+            Some(Payload::None) | None => Scalar::Null,
+        }
+    }
+
+    /// The string value as a shared Rhai string: a refcount bump for built strings.
+    pub fn str_value(&self, idx: NodeIdx) -> Option<ImmutableString> {
+        match self.node(idx)?.payload {
+            Payload::Owned(i) => self.owned.get(i as usize).cloned(),
+            Payload::Slice(s, e) => self
+                .text
+                .get(s as usize..e as usize)
+                .map(ImmutableString::from),
+            _ => None,
+        }
+    }
+
+    /// Span of a node in its file; for derived values, the span of the source value.
+    pub fn span(&self, idx: NodeIdx) -> Option<Span> {
+        if let Some(Some(origin)) = self.origins.get(idx as usize) {
+            return Some(origin.span);
+        }
+        let file = self.file?;
+        let n = self.node(idx)?;
+        Some(Span {
+            file,
+            start: n.start,
+            end: n.end,
+        })
+    }
+
+    /// The global id a script-visible value of this node carries.
+    pub fn global_id(&self, idx: NodeIdx) -> u32 {
+        self.base.saturating_add(idx)
+    }
+
+    /// The structural path of a node, written the way users know it for the format:
+    /// `HKLM\...\Setup\ProductVersion` for registry values, `Service/MaxConnections` for WinRM,
+    /// `[0].Caption` for JSON.
+    pub fn path(&self, idx: NodeIdx) -> String {
+        if let Some(Some(origin)) = self.origins.get(idx as usize) {
+            return origin.path.to_string();
+        }
+        let mut chain = Vec::new();
+        let mut at = Some(idx);
+        while let Some(i) = at {
+            if i == Self::ROOT {
+                break;
+            }
+            chain.push(i);
+            at = self.parent(i);
+        }
+        let mut out = String::new();
+        for i in chain.into_iter().rev() {
+            let in_array = self
+                .parent(i)
+                .is_some_and(|p| self.kind(p) == NodeKind::Array);
+            if in_array {
+                let pos = self
+                    .parent(i)
+                    .map(|p| self.children(p).iter().position(|k| *k == i).unwrap_or(0))
+                    .unwrap_or(0);
+                let _ = write!(out, "[{pos}]");
+                continue;
+            }
+            let name = self.name(i).map_or("", |n| n.as_str());
+            let sep = match self.kind {
+                DocKind::Registry => "\\",
+                DocKind::WinRmConfig | DocKind::Xml => "/",
+                DocKind::Json | DocKind::Facts | DocKind::Data => ".",
+            };
+            if !out.is_empty() {
+                out.push_str(sep);
+            }
+            if self.kind == DocKind::Registry && name.is_empty() && self.kind(i) != NodeKind::Object
+            {
+                out.push_str("(Default)");
+            } else {
+                out.push_str(name);
+            }
+        }
+        out
+    }
+}
+
+/// Builds a [`Document`] in one pass, in document order.
+///
+/// Children of a container are collected on a stack and copied into the flat `kids` table when
+/// the container closes, so each node's children are contiguous without a second pass.
+#[derive(Debug)]
+pub struct Builder {
+    doc: Document,
+    pending: Vec<u32>,
+    open: Vec<(NodeIdx, usize)>,
+    name_ids: HashMap<ImmutableString, u32>,
+}
+
+impl Builder {
+    /// Starts a document whose root is a container of `root` kind spanning the whole text.
+    pub fn new(file: Option<FileId>, kind: DocKind, text: Arc<str>, root: NodeKind) -> Builder {
+        let len = text.len() as u32;
+        let mut b = Builder {
+            doc: Document {
+                file,
+                kind,
+                base: 0,
+                text,
+                nodes: Vec::new(),
+                kids: Vec::new(),
+                names: Vec::new(),
+                owned: Vec::new(),
+                origins: Vec::new(),
+            },
+            pending: Vec::new(),
+            open: Vec::new(),
+            name_ids: HashMap::new(),
+        };
+        b.push(root, None, 0, len, Payload::None);
+        b.open.push((0, 0));
+        b
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.name_ids.get(name) {
+            return *id;
+        }
+        let id = self.doc.names.len() as u32;
+        let shared = ImmutableString::from(name);
+        self.doc.names.push(shared.clone());
+        self.name_ids.insert(shared, id);
+        id
+    }
+
+    fn push(
+        &mut self,
+        kind: NodeKind,
+        name: Option<&str>,
+        start: u32,
+        end: u32,
+        payload: Payload,
+    ) -> NodeIdx {
+        let name = name.map_or(NONE, |n| self.intern(n));
+        let parent = self.open.last().map_or(NONE, |(p, _)| *p);
+        let idx = self.doc.nodes.len() as NodeIdx;
+        self.doc.nodes.push(NodeData {
+            kind,
+            name,
+            parent,
+            kids_start: 0,
+            kids_len: 0,
+            start,
+            end,
+            payload,
+        });
+        if parent != NONE {
+            self.pending.push(idx);
+        }
+        idx
+    }
+
+    /// The container currently being filled.
+    pub fn current(&self) -> NodeIdx {
+        self.open.last().map_or(Document::ROOT, |(p, _)| *p)
+    }
+
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Opens a container under the current one; close it with [`Builder::close`].
+    pub fn open(&mut self, kind: NodeKind, name: Option<&str>, start: usize) -> NodeIdx {
+        let idx = self.push(kind, name, start as u32, start as u32, Payload::None);
+        self.open.push((idx, self.pending.len()));
+        idx
+    }
+
+    /// Closes the innermost open container, ending its span at `end`.
+    pub fn close(&mut self, end: usize) {
+        let Some((idx, from)) = self.open.pop() else {
+            return;
+        };
+        let kids_start = self.doc.kids.len() as u32;
+        self.doc.kids.extend(self.pending.drain(from..));
+        if let Some(n) = self.doc.nodes.get_mut(idx as usize) {
+            n.kids_start = kids_start;
+            n.kids_len = self.doc.kids.len() as u32 - kids_start;
+            n.end = (end as u32).max(n.start);
+        }
+    }
+
+    /// Adds a scalar under the current container.
+    pub fn leaf(&mut self, name: Option<&str>, value: Value, start: usize, end: usize) -> NodeIdx {
+        let (kind, payload) = match value {
+            Value::Null => (NodeKind::Null, Payload::None),
+            Value::Bool(b) => (NodeKind::Bool, Payload::Bool(b)),
+            Value::Int(i) => (NodeKind::Int, Payload::Int(i)),
+            Value::Float(x) => (NodeKind::Float, Payload::Float(x)),
+            Value::Slice(s, e) => (NodeKind::Str, Payload::Slice(s, e)),
+            Value::Owned(s) => {
+                let id = self.doc.owned.len() as u32;
+                self.doc.owned.push(s);
+                (NodeKind::Str, Payload::Owned(id))
+            }
+        };
+        self.push(kind, name, start as u32, end as u32, payload)
+    }
+
+    /// Records where the value of node `idx` was read (derived documents).
+    pub fn set_origin(&mut self, idx: NodeIdx, origin: Origin) {
+        let len = self.doc.nodes.len();
+        if self.doc.origins.len() < len {
+            self.doc.origins.resize(len, None);
+        }
+        if let Some(slot) = self.doc.origins.get_mut(idx as usize) {
+            *slot = Some(origin);
+        }
+    }
+
+    /// Closes whatever is still open (a truncated input) and returns the document.
+    pub fn finish(mut self) -> Document {
+        let end = self.doc.text.len();
+        while !self.open.is_empty() {
+            self.close(end);
+        }
+        self.doc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_nested_children_contiguously_and_finds_by_name() {
+        let text: Arc<str> = Arc::from("{\"a\":[1,2],\"B\":\"x\"}");
+        let mut b = Builder::new(None, DocKind::Json, text, NodeKind::Object);
+        b.open(NodeKind::Array, Some("a"), 5);
+        b.leaf(None, Value::Int(1), 6, 7);
+        b.leaf(None, Value::Int(2), 8, 9);
+        b.close(10);
+        b.leaf(Some("B"), Value::Slice(16, 17), 15, 18);
+        let doc = b.finish();
+        let a = doc.child(Document::ROOT, "a").expect("a");
+        assert_eq!(doc.children(a).len(), 2);
+        let bx = doc.child(Document::ROOT, "b").expect("case-insensitive");
+        assert_eq!(doc.scalar(bx), Scalar::Str("x"));
+        assert_eq!(
+            doc.lookup(Document::ROOT, "a/1").map(|n| doc.scalar(n)),
+            Some(Scalar::Int(2))
+        );
+        assert_eq!(doc.path(doc.children(a)[1]), "a[1]");
+    }
+}

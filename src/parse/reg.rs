@@ -1,0 +1,447 @@
+//! Registry exports as `reg export` and regedit write them (`Windows Registry Editor Version
+//! 5.00`, usually UTF-16LE with BOM, or `REGEDIT4`).
+//!
+//! The document root holds one object per `[key]` section, named by the key path as written;
+//! a key that appears twice keeps both sections, in file order. Values are typed: `REG_SZ` and
+//! `hex(2)` strings, `dword` and `hex(b)` integers, `hex(7)` arrays of strings, other binary
+//! data as its hex text, and deletions (`=-`, `[-key]`) as null. A line that cannot be read is
+//! an input error at the byte where it broke; the following lines are still read, because each
+//! line of a `.reg` file stands on its own.
+
+use std::sync::Arc;
+
+use super::{Format, InputError, Parsed};
+use crate::model::{Builder, DocKind, NodeKind, Value};
+use crate::source::FileId;
+
+pub const FORMAT: Format = Format {
+    name: "reg",
+    produced_by: "reg export / regedit (.reg)",
+    recognize,
+    parse,
+};
+
+const HEADER_V5: &str = "Windows Registry Editor Version 5.00";
+const HEADER_V4: &str = "REGEDIT4";
+
+fn recognize(text: &str) -> bool {
+    let first = super::trim_start(text).lines().next().unwrap_or("").trim();
+    first == HEADER_V5 || first == HEADER_V4
+}
+
+/// One physical line: its byte range without the line break.
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+}
+
+fn lines(text: &str) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, _) in text.match_indices('\n') {
+        let end = if i > start && text.as_bytes()[i - 1] == b'\r' {
+            i - 1
+        } else {
+            i
+        };
+        out.push(Line { start, end });
+        start = i + 1;
+    }
+    if start < text.len() {
+        out.push(Line {
+            start,
+            end: text.len(),
+        });
+    }
+    out
+}
+
+pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
+    let mut b = Builder::new(
+        Some(file),
+        DocKind::Registry,
+        text.clone(),
+        NodeKind::Object,
+    );
+    let mut errors = Vec::new();
+    let all = lines(&text);
+    let mut i = 0;
+    let mut seen_header = false;
+    let mut key_open = false;
+    let mut last_end = 0;
+    while i < all.len() {
+        let line = all[i];
+        i += 1;
+        let raw = &text[line.start..line.end];
+        let indent = raw.len() - raw.trim_start().len();
+        let body = raw.trim();
+        let at = line.start + indent;
+        if body.is_empty() || body.starts_with(';') || (body == "\u{FEFF}") {
+            continue;
+        }
+        if !seen_header {
+            let body = body.trim_start_matches(['\u{FEFF}', '\0']);
+            if body == HEADER_V5 || body == HEADER_V4 {
+                seen_header = true;
+                continue;
+            }
+            errors.push(InputError::at(
+                file,
+                at,
+                format!("a .reg file must start with `{HEADER_V5}` or `{HEADER_V4}`"),
+            ));
+            seen_header = true;
+        }
+        if let Some(rest) = body.strip_prefix('[') {
+            if key_open {
+                b.close(last_end);
+            }
+            let Some(close) = rest.rfind(']') else {
+                errors.push(InputError::at(
+                    file,
+                    at + body.len(),
+                    "key line has no closing `]`",
+                ));
+                key_open = false;
+                continue;
+            };
+            let name = &rest[..close];
+            if let Some(deleted) = name.strip_prefix('-') {
+                b.leaf(Some(deleted), Value::Null, at, at + body.len());
+                key_open = false;
+            } else {
+                b.open(NodeKind::Object, Some(name), at);
+                key_open = true;
+            }
+            last_end = line.end;
+            continue;
+        }
+        if !(body.starts_with('"') || body.starts_with('@')) {
+            errors.push(InputError::at(
+                file,
+                at,
+                "expected a `[key]` line, a `\"name\"=value` line or a `;` comment",
+            ));
+            continue;
+        }
+        if !key_open {
+            errors.push(InputError::at(
+                file,
+                at,
+                "value line before any `[key]` section",
+            ));
+            continue;
+        }
+        // Hex data may continue over several lines, each ending with `\`.
+        let mut segments = vec![Line {
+            start: at,
+            end: line.end,
+        }];
+        while text[segments[segments.len() - 1].start..segments[segments.len() - 1].end]
+            .trim_end()
+            .ends_with('\\')
+            && i < all.len()
+        {
+            let next = all[i];
+            i += 1;
+            segments.push(next);
+        }
+        last_end = segments[segments.len() - 1].end;
+        if let Err(e) = value_line(&mut b, file, &text, &segments) {
+            errors.push(e);
+        }
+    }
+    if !seen_header {
+        errors.push(InputError::at(file, 0, "empty .reg file"));
+    }
+    Parsed {
+        doc: b.finish(),
+        errors,
+    }
+}
+
+fn value_line(
+    b: &mut Builder,
+    file: FileId,
+    text: &str,
+    segments: &[Line],
+) -> Result<(), InputError> {
+    let first = segments[0];
+    let line = &text[first.start..first.end];
+    let (name, after_name) = if line.starts_with('@') {
+        (String::new(), 1)
+    } else {
+        read_quoted(line, 0).ok_or_else(|| {
+            InputError::at(
+                file,
+                first.start,
+                "the value name's closing `\"` is missing",
+            )
+        })?
+    };
+    let rest = &line[after_name..];
+    let eq = rest.len() - rest.trim_start().len();
+    if !rest[eq..].starts_with('=') {
+        return Err(InputError::at(
+            file,
+            first.start + after_name + eq,
+            "expected `=` after the value name",
+        ));
+    }
+    let data_rel = after_name + eq + 1;
+    let data_ws = line[data_rel..].len() - line[data_rel..].trim_start().len();
+    let data_start = first.start + data_rel + data_ws;
+    let data = line[data_rel + data_ws..].trim_end();
+    let last = segments[segments.len() - 1];
+    let data_end = if segments.len() > 1 {
+        last.start + text[last.start..last.end].trim_end().len()
+    } else {
+        data_start + data.len()
+    };
+    let name = Some(name.as_str());
+    let bad = |offset: usize, msg: &str| InputError::at(file, offset, msg.to_string());
+
+    if data.starts_with('"') {
+        let (value, used) = read_quoted(data, 0)
+            .ok_or_else(|| bad(data_start, "the string value's closing `\"` is missing"))?;
+        if !data[used..].trim().is_empty() {
+            return Err(bad(
+                data_start + used,
+                "unexpected text after the string value",
+            ));
+        }
+        let content = (data_start + 1, data_start + used - 1);
+        let v = if value.len() == content.1 - content.0 {
+            Value::Slice(content.0 as u32, content.1 as u32)
+        } else {
+            Value::Owned(value.into())
+        };
+        b.leaf(name, v, data_start, data_start + used);
+        return Ok(());
+    }
+    if data == "-" {
+        b.leaf(name, Value::Null, data_start, data_end);
+        return Ok(());
+    }
+    if let Some(hex) = data.strip_prefix("dword:") {
+        let v = (hex.len() <= 8)
+            .then(|| u32::from_str_radix(hex, 16).ok())
+            .flatten()
+            .ok_or_else(|| bad(data_start + 6, "a dword must be 1 to 8 hex digits"))?;
+        b.leaf(name, Value::Int(i64::from(v)), data_start, data_end);
+        return Ok(());
+    }
+    let Some(after_hex) = data.strip_prefix("hex") else {
+        return Err(bad(
+            data_start,
+            "expected the value's data: a quoted string, dword:, hex:, hex(n): or - (delete)",
+        ));
+    };
+    let (kind, colon) = if let Some(r) = after_hex.strip_prefix(':') {
+        (None, data.len() - r.len())
+    } else if let Some(r) = after_hex.strip_prefix('(') {
+        let close = r
+            .find("):")
+            .ok_or_else(|| bad(data_start + 4, "expected `hex(n):`"))?;
+        let kind = u32::from_str_radix(&r[..close], 16)
+            .map_err(|_| bad(data_start + 4, "the type in `hex(n):` must be a hex number"))?;
+        (Some(kind), data.len() - r.len() + close + 2)
+    } else {
+        return Err(bad(data_start, "expected `hex:` or `hex(n):`"));
+    };
+    let bytes = hex_bytes(file, text, segments, data_start + colon)?;
+    let v = match kind {
+        Some(0xb) => {
+            let mut arr = [0u8; 8];
+            arr[..bytes.len().min(8)].copy_from_slice(&bytes[..bytes.len().min(8)]);
+            let q = u64::from_le_bytes(arr);
+            match i64::try_from(q) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Owned(q.to_string().into()),
+            }
+        }
+        Some(0x4) => {
+            let mut arr = [0u8; 4];
+            arr[..bytes.len().min(4)].copy_from_slice(&bytes[..bytes.len().min(4)]);
+            Value::Int(i64::from(u32::from_le_bytes(arr)))
+        }
+        Some(0x2) => Value::Owned(
+            utf16_strings(&bytes)
+                .into_iter()
+                .next()
+                .unwrap_or_default()
+                .into(),
+        ),
+        Some(0x7) => {
+            b.open(NodeKind::Array, name, data_start);
+            for s in utf16_strings(&bytes) {
+                b.leaf(None, Value::Owned(s.into()), data_start, data_end);
+            }
+            b.close(data_end);
+            return Ok(());
+        }
+        _ => Value::Owned(
+            bytes
+                .iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<Vec<_>>()
+                .join(",")
+                .into(),
+        ),
+    };
+    b.leaf(name, v, data_start, data_end);
+    Ok(())
+}
+
+/// Reads a `"…"` string with `.reg` escapes (`\\` and `\"`) starting at byte `from` of `s`;
+/// returns the unescaped text and the byte just past the closing quote.
+fn read_quoted(s: &str, from: usize) -> Option<(String, usize)> {
+    let bytes = s.as_bytes();
+    if bytes.get(from) != Some(&b'"') {
+        return None;
+    }
+    let mut out = String::new();
+    let mut i = from + 1;
+    let mut run = i;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if i + 1 < bytes.len() => {
+                out.push_str(&s[run..i]);
+                out.push(bytes[i + 1] as char);
+                i += 2;
+                run = i;
+            }
+            b'"' => {
+                out.push_str(&s[run..i]);
+                return Some((out, i + 1));
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn hex_bytes(
+    file: FileId,
+    text: &str,
+    segments: &[Line],
+    first_from: usize,
+) -> Result<Vec<u8>, InputError> {
+    let mut out = Vec::new();
+    for (n, seg) in segments.iter().enumerate() {
+        let start = if n == 0 { first_from } else { seg.start };
+        let part = &text[start..seg.end];
+        let mut offset = start;
+        for item in part.split(',') {
+            let trimmed = item.trim().trim_end_matches('\\').trim();
+            if !trimmed.is_empty() {
+                let lead = item.len() - item.trim_start().len();
+                let byte = (trimmed.len() == 2)
+                    .then(|| u8::from_str_radix(trimmed, 16).ok())
+                    .flatten()
+                    .ok_or_else(|| {
+                        InputError::at(
+                            file,
+                            offset + lead,
+                            "expected a two-digit hex byte in binary data",
+                        )
+                    })?;
+                out.push(byte);
+            }
+            offset += item.len() + 1;
+        }
+    }
+    Ok(out)
+}
+
+/// NUL-separated UTF-16LE strings, as `hex(2)` and `hex(7)` store them.
+fn utf16_strings(bytes: &[u8]) -> Vec<String> {
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .collect();
+    units
+        .split(|u| *u == 0)
+        .filter(|s| !s.is_empty())
+        .map(String::from_utf16_lossy)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Document, Scalar};
+
+    const SAMPLE: &str = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\Setup]\r\n\"ProductVersion\"=\"3.2.8145.0\"\r\n\"Account\"=\"CONTOSO\\\\svc\"\r\n\"Port\"=dword:00001fa4\r\n\"Big\"=hex(b):00,00,00,00,01,00,00,00\r\n\"Path\"=hex(2):43,00,3a,00,5c,00,00,00\r\n\"Multi\"=hex(7):61,00,00,00,62,00,\\\r\n  00,00,00,00\r\n@=\"default\"\r\n\"Gone\"=-\r\n\r\n[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Old]\r\n";
+
+    #[test]
+    fn reads_every_common_value_type() {
+        let parsed = parse(FileId(0), Arc::from(SAMPLE));
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let doc = parsed.doc;
+        let key = doc
+            .child(
+                Document::ROOT,
+                "HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\Setup",
+            )
+            .expect("key");
+        let get = |n: &str| doc.scalar(doc.child(key, n).expect(n));
+        assert_eq!(get("ProductVersion"), Scalar::Str("3.2.8145.0"));
+        assert_eq!(get("Account"), Scalar::Str("CONTOSO\\svc"));
+        assert_eq!(get("Port"), Scalar::Int(8100));
+        assert_eq!(get("Big"), Scalar::Int(1 << 32));
+        assert_eq!(get("Path"), Scalar::Str("C:\\"));
+        assert_eq!(get(""), Scalar::Str("default"));
+        assert_eq!(get("Gone"), Scalar::Null);
+        let multi = doc.child(key, "Multi").expect("multi");
+        assert_eq!(doc.children(multi).len(), 2);
+        let pv = doc.child(key, "ProductVersion").expect("pv");
+        assert_eq!(
+            doc.path(pv),
+            "HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\Setup\\ProductVersion"
+        );
+        let span = doc.span(pv).expect("span");
+        assert_eq!(&SAMPLE[span.range()], "\"3.2.8145.0\"");
+    }
+
+    #[test]
+    fn a_broken_line_is_an_error_at_its_byte_and_later_lines_still_count() {
+        let text = "Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\X]\n\"A\"=unquoted\n\"B\"=\"ok\"\n";
+        let parsed = parse(FileId(0), Arc::from(text));
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(
+            parsed.errors[0].span.start as usize,
+            text.find("unquoted").expect("pos")
+        );
+        let key = parsed
+            .doc
+            .child(Document::ROOT, "HKEY_LOCAL_MACHINE\\X")
+            .expect("key");
+        assert!(parsed.doc.child(key, "B").is_some());
+    }
+
+    #[test]
+    fn bad_dword_and_hex_point_at_the_data() {
+        let text = "REGEDIT4\n[K]\n\"A\"=dword:xyz\n\"B\"=hex:01,zz\n";
+        let parsed = parse(FileId(0), Arc::from(text));
+        assert_eq!(parsed.errors.len(), 2);
+        assert_eq!(
+            parsed.errors[0].span.start as usize,
+            text.find("xyz").expect("xyz")
+        );
+        assert_eq!(
+            parsed.errors[1].span.start as usize,
+            text.find("zz").expect("zz")
+        );
+    }
+
+    #[test]
+    fn recognizes_by_header_only() {
+        assert!(recognize(
+            "\u{FEFF}Windows Registry Editor Version 5.00\r\n"
+        ));
+        assert!(recognize("REGEDIT4\n"));
+        assert!(!recognize("[HKEY_LOCAL_MACHINE\\X]\n"));
+    }
+}

@@ -1,0 +1,236 @@
+//! XML documents, read with quick-xml into the generic model.
+//!
+//! Each element is an object named by its tag as written; its attributes are children named
+//! `@name` and its text (if any besides whitespace) a child named `#text`. The file is decoded
+//! before it gets here, so an `encoding=` declaration that does not match the bytes (common in
+//! Hyper-V and hand-saved files) is simply ignored. Format-specific readings of XML (CLIXML,
+//! Hyper-V VM configuration) build on this shape.
+
+use std::sync::Arc;
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use super::{Format, InputError, Parsed};
+use crate::model::{Builder, DocKind, NodeKind, Value};
+use crate::source::FileId;
+
+pub const FORMAT: Format = Format {
+    name: "xml",
+    produced_by: "an XML export (Export-Clixml, Hyper-V VM configuration, other XML dumps)",
+    recognize,
+    parse,
+};
+
+const MAX_DEPTH: usize = 256;
+
+fn recognize(text: &str) -> bool {
+    super::trim_start(text).starts_with('<')
+}
+
+struct PendingText {
+    start: usize,
+    end: usize,
+    text: String,
+    /// Whether `text` is exactly the source bytes `start..end` (no entity was resolved).
+    verbatim: bool,
+}
+
+pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
+    let mut b = Builder::new(Some(file), DocKind::Xml, text.clone(), NodeKind::Object);
+    let mut errors = Vec::new();
+    let src: &str = &text;
+    let mut reader = Reader::from_str(src);
+    reader.config_mut().check_end_names = true;
+    let base = src.as_ptr() as usize;
+    let offset_of = |s: &str| {
+        let p = s.as_ptr() as usize;
+        (p >= base && p <= base + src.len()).then(|| p - base)
+    };
+    let mut open_tags: Vec<String> = Vec::new();
+    let mut pending: Option<PendingText> = None;
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(InputError::at(
+                    file,
+                    reader.error_position() as usize,
+                    format!("malformed XML: {e}"),
+                ));
+                break;
+            }
+        };
+        let after = reader.buffer_position() as usize;
+        match event {
+            Event::Text(t) => {
+                let raw: &str = &t;
+                let at = offset_of(raw).unwrap_or(before);
+                let p = pending.get_or_insert(PendingText {
+                    start: at,
+                    end: at,
+                    text: String::new(),
+                    verbatim: true,
+                });
+                p.verbatim &= p.end == at;
+                p.text.push_str(raw);
+                p.end = at + raw.len();
+            }
+            Event::CData(t) => {
+                let raw: &str = &t;
+                let p = pending.get_or_insert(PendingText {
+                    start: before,
+                    end: before,
+                    text: String::new(),
+                    verbatim: false,
+                });
+                p.verbatim = false;
+                p.text.push_str(raw);
+                p.end = after;
+            }
+            Event::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(c.to_string()),
+                    _ => quick_xml::escape::resolve_predefined_entity(&r).map(str::to_owned),
+                };
+                let p = pending.get_or_insert(PendingText {
+                    start: before,
+                    end: before,
+                    text: String::new(),
+                    verbatim: false,
+                });
+                p.verbatim = false;
+                match resolved {
+                    Some(s) => p.text.push_str(&s),
+                    None => {
+                        let raw: &str = &r;
+                        p.text.push('&');
+                        p.text.push_str(raw);
+                        p.text.push(';');
+                    }
+                }
+                p.end = after;
+            }
+            Event::Start(e) | Event::Empty(e) if open_tags.len() >= MAX_DEPTH => {
+                let _ = e;
+                errors.push(InputError::at(
+                    file,
+                    before,
+                    format!("elements nested deeper than {MAX_DEPTH} levels"),
+                ));
+                break;
+            }
+            ev @ (Event::Start(_) | Event::Empty(_)) => {
+                flush_text(&mut b, pending.take());
+                let (e, empty) = match ev {
+                    Event::Start(e) => (e, false),
+                    Event::Empty(e) => (e, true),
+                    _ => continue,
+                };
+                let name: &str = e.name().0;
+                b.open(NodeKind::Object, Some(name), before);
+                for attr in e.attributes().with_checks(false) {
+                    match attr {
+                        Ok(a) => {
+                            let key = format!("@{}", a.key.0);
+                            let raw: &str = &a.value;
+                            let at = offset_of(raw).unwrap_or(before);
+                            let v = match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+                                Ok(std::borrow::Cow::Borrowed(_)) => {
+                                    Value::Slice(at as u32, (at + raw.len()) as u32)
+                                }
+                                Ok(owned) => Value::Owned(owned.as_ref().into()),
+                                Err(_) => Value::Slice(at as u32, (at + raw.len()) as u32),
+                            };
+                            b.leaf(Some(&key), v, at, at + raw.len());
+                        }
+                        Err(err) => errors.push(InputError::at(
+                            file,
+                            before,
+                            format!("malformed attribute: {err}"),
+                        )),
+                    }
+                }
+                if empty {
+                    b.close(after);
+                } else {
+                    open_tags.push(name.to_owned());
+                }
+            }
+            Event::End(_) => {
+                flush_text(&mut b, pending.take());
+                open_tags.pop();
+                b.close(after);
+            }
+            Event::Eof => {
+                if let Some(tag) = open_tags.last() {
+                    errors.push(InputError::at(
+                        file,
+                        src.len().saturating_sub(1),
+                        format!("the XML ends before `<{tag}>` is closed (truncated file?)"),
+                    ));
+                }
+                break;
+            }
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+    }
+    Parsed {
+        doc: b.finish(),
+        errors,
+    }
+}
+
+fn flush_text(b: &mut Builder, pending: Option<PendingText>) {
+    let Some(p) = pending else { return };
+    if p.text.trim().is_empty() {
+        return;
+    }
+    let v = if p.verbatim {
+        Value::Slice(p.start as u32, p.end as u32)
+    } else {
+        Value::Owned(p.text.as_str().into())
+    };
+    b.leaf(Some("#text"), v, p.start, p.end);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Document, Scalar};
+
+    #[test]
+    fn elements_attributes_and_text_with_spans() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<configuration>\n  <name type=\"string\">VM &amp; 1</name>\n  <count type=\"integer\">4</count>\n</configuration>\n";
+        let parsed = parse(FileId(0), Arc::from(text));
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let doc = parsed.doc;
+        let name = doc
+            .lookup(Document::ROOT, "configuration/name/#text")
+            .expect("name");
+        assert_eq!(doc.scalar(name), Scalar::Str("VM & 1"));
+        let ty = doc
+            .lookup(Document::ROOT, "configuration/count/@type")
+            .expect("type");
+        assert_eq!(&text[doc.span(ty).expect("span").range()], "integer");
+        let count = doc
+            .lookup(Document::ROOT, "configuration/count/#text")
+            .expect("count");
+        assert_eq!(&text[doc.span(count).expect("span").range()], "4");
+    }
+
+    #[test]
+    fn truncated_and_mismatched_documents_are_errors() {
+        let parsed = parse(FileId(0), Arc::from("<a><b>x</b>"));
+        assert_eq!(parsed.errors.len(), 1);
+        let parsed = parse(FileId(0), Arc::from("<a><b>x</c></a>"));
+        assert_eq!(parsed.errors.len(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let parsed = parse(FileId(0), Arc::from("<a>".repeat(10_000)));
+        assert!(parsed.errors[0].message.contains("nested"));
+    }
+}

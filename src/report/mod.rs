@@ -1,0 +1,114 @@
+//! Reports: the sorted results of a run, formatted. Reporters only format; they render into a
+//! byte buffer so the caller can write it to stdout or atomically to a file.
+
+pub mod human;
+pub mod json;
+
+use std::path::Path;
+
+use crate::finding::{Outcome, Severity};
+use crate::rules::RuleSet;
+use crate::rules::eval::RunResult;
+use crate::source::SourceDb;
+
+/// The level at or above which findings make the run fail (`--fail-on`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// Exit codes of CONTRACT §2, decided in this one place.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const TOOL_ERROR: u8 = 2;
+}
+
+/// What a run exits with: 2 when uplint could not do what was asked (a rule failed, the plan or
+/// a bundle is unusable), 1 when a finding reached `fail_on` or the run was incomplete, else 0.
+pub fn exit_code(result: &RunResult, fail_on: FailOn) -> u8 {
+    if !result.rule_problems.is_empty()
+        || !result.plan_errors.is_empty()
+        || !result.open_errors.is_empty()
+    {
+        return exit::TOOL_ERROR;
+    }
+    let failing = fail_on
+        .threshold()
+        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
+    if failing || !result.complete() {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
+}
+
+/// Everything a reporter may use.
+pub struct ReportInput<'a> {
+    pub result: &'a RunResult,
+    pub rules: &'a RuleSet,
+    pub db: &'a SourceDb,
+    pub fail_on: FailOn,
+}
+
+impl ReportInput<'_> {
+    pub fn outcome_counts(&self) -> [(Outcome, usize); 5] {
+        Outcome::ALL.map(|o| {
+            (
+                o,
+                self.result
+                    .outcomes
+                    .iter()
+                    .filter(|r| r.outcome == o)
+                    .count(),
+            )
+        })
+    }
+
+    pub fn severity_count(&self, s: Severity) -> usize {
+        self.result
+            .findings
+            .iter()
+            .filter(|f| f.severity == s)
+            .count()
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a reader
+/// (a CI step, a dashboard) never sees half a report.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.uplint-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

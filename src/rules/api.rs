@@ -1,0 +1,632 @@
+//! The host API scripts see. Every item registered here is documented in `docs/rules.md`, and a
+//! test fails if one is missing there ([`API_ITEMS`]).
+//!
+//! Scripts get *handles*, never copies: a [`Node`] is an `Arc` of its document plus an index,
+//! properties are looked up on demand, and scalar values come back as plain Rhai values.
+//! `report(value, message)` finds where a value came from, so a rule never does span
+//! arithmetic: numbers and booleans carry the node's global id plus one in their `Dynamic`
+//! tag; strings cannot, because Rhai re-wraps every string assigned with `let` (measured on
+//! rhai 1.27: the tag is reset to 0), so each string handed out is also recorded in the
+//! evaluation's table by the address of its shared buffer, which `let` preserves once the
+//! engine's string interner is off. A computed value (`a + b`, `s.to_lower()`) has neither and
+//! reports at the subject level. Tags can be forged by scripts (`x.tag = 5`), so every lookup
+//! is bounds-checked against the documents of the evaluation.
+//!
+//! Results flow back through a thread-local [`EvalState`], set by the driver around each call:
+//! evaluation is synchronous on the calling rayon thread, so no locking is needed.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString};
+
+use crate::finding::Outcome;
+use crate::model::{Document, NodeIdx, NodeKind, Scalar};
+use crate::source::Span;
+
+/// A read-only handle on one node of a document.
+#[derive(Clone)]
+pub struct Node {
+    pub doc: Arc<Document>,
+    pub idx: NodeIdx,
+}
+
+impl Node {
+    pub fn root(doc: Arc<Document>) -> Node {
+        Node {
+            doc,
+            idx: Document::ROOT,
+        }
+    }
+
+    /// The node as a script value: containers as `Node`, scalars as tagged plain values.
+    pub fn to_dynamic(&self) -> Dynamic {
+        let mut d = match self.doc.scalar(self.idx) {
+            _ if self.doc.kind(self.idx).is_container() => return Dynamic::from(self.clone()),
+            Scalar::Null => Dynamic::UNIT,
+            Scalar::Bool(b) => Dynamic::from_bool(b),
+            Scalar::Int(i) => Dynamic::from_int(i),
+            Scalar::Float(x) => Dynamic::from_float(x),
+            Scalar::Str(_) => {
+                let s = self.doc.str_value(self.idx).unwrap_or_default();
+                remember_string(&s, self.doc.global_id(self.idx));
+                Dynamic::from(s)
+            }
+        };
+        let tag = self
+            .doc
+            .global_id(self.idx)
+            .checked_add(1)
+            .and_then(|t| i32::try_from(t).ok());
+        d.set_tag(tag.unwrap_or(0));
+        d
+    }
+
+    fn child(&self, key: &str) -> Dynamic {
+        match self.doc.child(self.idx, key) {
+            Some(idx) => Node {
+                doc: self.doc.clone(),
+                idx,
+            }
+            .to_dynamic(),
+            None => Dynamic::UNIT,
+        }
+    }
+
+    fn at(&self, i: INT) -> Dynamic {
+        let kids = self.doc.children(self.idx);
+        let i = if i < 0 { kids.len() as INT + i } else { i };
+        match usize::try_from(i).ok().and_then(|i| kids.get(i)) {
+            Some(&idx) => Node {
+                doc: self.doc.clone(),
+                idx,
+            }
+            .to_dynamic(),
+            None => Dynamic::UNIT,
+        }
+    }
+}
+
+impl IntoIterator for Node {
+    type Item = Dynamic;
+    type IntoIter = std::vec::IntoIter<Dynamic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.doc
+            .children(self.idx)
+            .iter()
+            .map(|&idx| {
+                Node {
+                    doc: self.doc.clone(),
+                    idx,
+                }
+                .to_dynamic()
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+}
+
+/// A dotted version number (`3.2.8145.0`, `10.19.2445.0`), compared part by part with missing
+/// parts as zero, so `4.0` == `4.0.0.0`.
+#[derive(Clone, Debug)]
+pub struct Version {
+    parts: Vec<u64>,
+    text: ImmutableString,
+}
+
+impl Version {
+    pub fn parse(s: &str) -> Option<Version> {
+        let t = s.trim();
+        let parts: Option<Vec<u64>> = t.split('.').map(|p| p.parse().ok()).collect();
+        let parts = parts.filter(|p| !p.is_empty() && p.len() <= 8)?;
+        Some(Version {
+            parts,
+            text: t.into(),
+        })
+    }
+
+    fn part(&self, i: usize) -> INT {
+        self.parts.get(i).map_or(0, |p| *p as INT)
+    }
+}
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Version {}
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let n = self.parts.len().max(other.parts.len());
+        (0..n)
+            .map(|i| {
+                self.parts
+                    .get(i)
+                    .unwrap_or(&0)
+                    .cmp(other.parts.get(i).unwrap_or(&0))
+            })
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal)
+    }
+}
+
+/// The subject of `check(computer)`.
+#[derive(Clone)]
+pub struct Computer(pub Arc<ComputerData>);
+
+pub struct ComputerData {
+    pub name: ImmutableString,
+    pub facts: Node,
+    /// Parsed exports of this computer with their format names, in bundle order.
+    pub exports: Vec<(&'static str, Node)>,
+}
+
+/// The subject of `check_bundle(bundle)`.
+#[derive(Clone)]
+pub struct BundleSubject(pub Arc<BundleData>);
+
+pub struct BundleData {
+    pub name: ImmutableString,
+    pub computers: Vec<Computer>,
+}
+
+/// What a script may reach during one evaluation besides its argument.
+pub struct Context {
+    /// Every document a tag may point into, sorted by `base`.
+    pub docs: Vec<Arc<Document>>,
+    pub plan: Option<Arc<Document>>,
+    pub data: Arc<BTreeMap<String, Arc<Document>>>,
+    /// Per-rule options (`uplint.toml`), keyed by option name.
+    pub options: Option<rhai::Map>,
+}
+
+impl Context {
+    /// The document and node a global id points at, if any.
+    fn resolve(&self, id: u32) -> Option<(&Arc<Document>, NodeIdx)> {
+        let pos = self.docs.partition_point(|d| d.base <= id);
+        let doc = self.docs.get(pos.checked_sub(1)?)?;
+        let idx = id - doc.base;
+        ((idx as usize) < doc.len()).then_some((doc, idx))
+    }
+}
+
+/// Where a reported value is: span and structural path.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub span: Option<Span>,
+    pub path: Option<String>,
+}
+
+/// One `report(...)` call.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub at: Option<Located>,
+    pub message: String,
+    pub actual: Option<String>,
+}
+
+/// An explicit outcome set by `missing`, `not_evaluated` or `not_applicable`.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub reason: String,
+    pub command: Option<String>,
+}
+
+/// What one evaluation produced.
+pub struct EvalState {
+    pub ctx: Arc<Context>,
+    pub reports: Vec<Report>,
+    pub verdict: Option<Verdict>,
+    /// Strings handed to the script and the global id of their node; holding the string keeps
+    /// its address from being reused during the evaluation.
+    strings: Vec<(ImmutableString, u32)>,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<EvalState>> = const { RefCell::new(None) };
+}
+
+/// Installs the state for one evaluation; the driver takes it back with [`end_eval`].
+pub fn begin_eval(ctx: Arc<Context>) {
+    STATE.with(|s| {
+        *s.borrow_mut() = Some(EvalState {
+            ctx,
+            reports: Vec::new(),
+            verdict: None,
+            strings: Vec::new(),
+        });
+    });
+}
+
+pub fn end_eval() -> Option<EvalState> {
+    STATE.with(|s| s.borrow_mut().take())
+}
+
+fn with_state<T>(f: impl FnOnce(&mut EvalState) -> T) -> Result<T, Box<EvalAltResult>> {
+    STATE.with(|s| match s.borrow_mut().as_mut() {
+        Some(state) => Ok(f(state)),
+        None => Err("this function can only be called while a rule is being checked".into()),
+    })
+}
+
+fn string_address(s: &ImmutableString) -> usize {
+    s.as_str().as_ptr() as usize
+}
+
+fn remember_string(s: &ImmutableString, id: u32) {
+    STATE.with(|state| {
+        if let Some(state) = state.borrow_mut().as_mut() {
+            state.strings.push((s.clone(), id));
+        }
+    });
+}
+
+fn locate(state: &EvalState, value: &Dynamic) -> Option<Located> {
+    let (doc, idx) = if let Some(node) = value.read_lock::<Node>() {
+        (node.doc.clone(), node.idx)
+    } else {
+        let from_string = value.read_lock::<ImmutableString>().and_then(|s| {
+            let addr = string_address(&s);
+            state
+                .strings
+                .iter()
+                .rev()
+                .find(|(k, _)| string_address(k) == addr)
+                .map(|(_, id)| *id)
+        });
+        let id = match from_string {
+            Some(id) => id,
+            None => u32::try_from(value.tag()).ok()?.checked_sub(1)?,
+        };
+        let (doc, idx) = state.ctx.resolve(id)?;
+        (doc.clone(), idx)
+    };
+    let span = doc.span(idx);
+    let path = doc.path(idx);
+    Some(Located {
+        span,
+        path: (!path.is_empty()).then_some(path),
+    })
+}
+
+fn display(value: &Dynamic) -> Option<String> {
+    if value.is::<Node>() || value.is_unit() {
+        return None;
+    }
+    if let Some(v) = value.read_lock::<Version>() {
+        return Some(v.text.to_string());
+    }
+    Some(value.to_string())
+}
+
+fn report(value: Dynamic, message: &str) -> Result<(), Box<EvalAltResult>> {
+    with_state(|state| {
+        let at = locate(state, &value);
+        let actual = display(&value);
+        state.reports.push(Report {
+            at,
+            message: message.to_owned(),
+            actual,
+        });
+    })
+}
+
+fn set_verdict(
+    outcome: Outcome,
+    reason: &str,
+    command: Option<String>,
+) -> Result<(), Box<EvalAltResult>> {
+    with_state(|state| {
+        state.verdict = Some(Verdict {
+            outcome,
+            reason: reason.to_owned(),
+            command,
+        });
+    })
+}
+
+fn missing(fact: &str) -> Result<(), Box<EvalAltResult>> {
+    let Some(def) = crate::facts::definition(fact) else {
+        let hint = crate::util::closest(fact, crate::facts::CATALOG.iter().map(|f| f.key))
+            .map(|c| format!(" (did you mean \"{c}\"?)"))
+            .unwrap_or_default();
+        return Err(format!("missing(\"{fact}\"): no such fact{hint}").into());
+    };
+    set_verdict(
+        Outcome::NotEvaluated,
+        &format!("{} ({}) is not in the bundle", def.description, def.key),
+        Some(def.export.to_owned()),
+    )
+}
+
+fn plan_upgrade(product: &str) -> Result<Dynamic, Box<EvalAltResult>> {
+    with_state(|state| {
+        let Some(plan) = &state.ctx.plan else {
+            return Dynamic::UNIT;
+        };
+        let Some(ups) = plan.child(Document::ROOT, "upgrades") else {
+            return Dynamic::UNIT;
+        };
+        plan.children(ups)
+            .iter()
+            .find(|&&u| {
+                plan.child(u, "product").is_some_and(
+                    |p| matches!(plan.scalar(p), Scalar::Str(s) if s.eq_ignore_ascii_case(product)),
+                )
+            })
+            .map_or(Dynamic::UNIT, |&idx| {
+                Dynamic::from(Node {
+                    doc: plan.clone(),
+                    idx,
+                })
+            })
+    })
+}
+
+fn data(name: &str) -> Result<Dynamic, Box<EvalAltResult>> {
+    with_state(|state| state.ctx.data.get(name).map(|d| Node::root(d.clone())))?
+        .map(Dynamic::from)
+        .ok_or_else(|| {
+            let known: Vec<String> =
+                with_state(|s| s.ctx.data.keys().cloned().collect()).unwrap_or_default();
+            format!(
+                "data(\"{name}\"): no such table; the tables are: {}",
+                known.join(", ")
+            )
+            .into()
+        })
+}
+
+fn option(name: &str, default: Dynamic) -> Result<Dynamic, Box<EvalAltResult>> {
+    with_state(|state| {
+        state
+            .ctx
+            .options
+            .as_ref()
+            .and_then(|o| o.get(name).cloned())
+            .unwrap_or(default)
+    })
+}
+
+/// Names a script can call or read, for the documentation check. Keep in step with
+/// [`register`].
+pub const API_ITEMS: &[&str] = &[
+    "report",
+    "missing",
+    "not_evaluated",
+    "not_applicable",
+    "plan",
+    "plan_upgrade",
+    "data",
+    "option",
+    "version",
+    "same_name",
+    "Version.major",
+    "Version.minor",
+    "Version.build",
+    "Version.revision",
+    "Node.kind",
+    "Node.key",
+    "Node.path",
+    "Node.get",
+    "Node.has",
+    "Node.keys",
+    "Node.value",
+    "Node.len",
+    "Node.file",
+    "Node.line",
+    "Computer.name",
+    "Computer.facts",
+    "Computer.fact",
+    "Computer.exports",
+    "Bundle.name",
+    "Bundle.computers",
+];
+
+/// Registers the whole host API on an engine. Called only by [`super::engine::build`].
+pub fn register(engine: &mut Engine, property_names: &[&str]) {
+    engine
+        .register_type_with_name::<Node>("Node")
+        .register_indexer_get(|n: &mut Node, key: ImmutableString| n.child(&key))
+        .register_indexer_get(|n: &mut Node, i: INT| n.at(i))
+        .register_iterator::<Node>()
+        .register_fn("len", |n: &mut Node| n.doc.children(n.idx).len() as INT)
+        .register_fn("kind", |n: &mut Node| n.doc.kind(n.idx).name())
+        .register_fn("key", |n: &mut Node| {
+            n.doc
+                .name(n.idx)
+                .cloned()
+                .map_or(Dynamic::UNIT, Dynamic::from)
+        })
+        .register_fn("path", |n: &mut Node| n.doc.path(n.idx))
+        .register_fn("get", |n: &mut Node, path: &str| {
+            match n.doc.lookup(n.idx, path) {
+                Some(idx) => Node {
+                    doc: n.doc.clone(),
+                    idx,
+                }
+                .to_dynamic(),
+                None => Dynamic::UNIT,
+            }
+        })
+        .register_fn("has", |n: &mut Node, key: &str| {
+            n.doc.child(n.idx, key).is_some()
+        })
+        .register_fn("keys", |n: &mut Node| -> Array {
+            n.doc
+                .children(n.idx)
+                .iter()
+                .filter_map(|&k| n.doc.name(k).cloned().map(Dynamic::from))
+                .collect()
+        })
+        .register_fn("value", |n: &mut Node| {
+            if n.doc.kind(n.idx) == NodeKind::Object || n.doc.kind(n.idx) == NodeKind::Array {
+                Dynamic::UNIT
+            } else {
+                n.to_dynamic()
+            }
+        })
+        .register_fn("file", |n: &mut Node| {
+            n.doc
+                .file
+                .map_or(Dynamic::UNIT, |f| Dynamic::from_int(INT::from(f.0)))
+        })
+        .register_fn("line", |n: &mut Node| -> Result<INT, Box<EvalAltResult>> {
+            let span = n.doc.span(n.idx).ok_or("this node has no position")?;
+            let text = n.doc.text();
+            Ok(text
+                .get(..span.start as usize)
+                .map_or(0, |t| t.matches('\n').count() as INT + 1))
+        })
+        .register_fn("to_string", |n: &mut Node| {
+            format!("Node({})", n.doc.path(n.idx))
+        })
+        .register_fn("to_debug", |n: &mut Node| {
+            format!("Node({})", n.doc.path(n.idx))
+        })
+        .register_fn("==", |a: &mut Node, b: Node| {
+            Arc::ptr_eq(&a.doc, &b.doc) && a.idx == b.idx
+        })
+        .register_fn("!=", |a: &mut Node, b: Node| {
+            !(Arc::ptr_eq(&a.doc, &b.doc) && a.idx == b.idx)
+        });
+    // One getter per known key: `.field` on a custom type without a getter first builds a
+    // "property not found" error and then falls back to the indexer (measured +36% time).
+    for name in property_names {
+        let key: ImmutableString = (*name).into();
+        engine.register_get(*name, move |n: &mut Node| n.child(&key));
+    }
+
+    engine
+        .register_type_with_name::<Version>("Version")
+        .register_fn("version", |s: &str| {
+            Version::parse(s).map_or(Dynamic::UNIT, Dynamic::from)
+        })
+        .register_fn("version", |v: Version| v)
+        .register_get("major", |v: &mut Version| v.part(0))
+        .register_get("minor", |v: &mut Version| v.part(1))
+        .register_get("build", |v: &mut Version| v.part(2))
+        .register_get("revision", |v: &mut Version| v.part(3))
+        .register_fn("to_string", |v: &mut Version| v.text.clone())
+        .register_fn("to_debug", |v: &mut Version| {
+            format!("version(\"{}\")", v.text)
+        });
+    macro_rules! compare {
+        ($($op:literal => $f:expr),*) => {$(
+            engine.register_fn($op, |a: Version, b: Version| $f(a.cmp(&b)));
+            engine.register_fn($op, |a: Version, b: &str| -> Result<bool, Box<EvalAltResult>> {
+                let b = Version::parse(b).ok_or_else(|| format!("\"{b}\" is not a version number"))?;
+                Ok($f(a.cmp(&b)))
+            });
+        )*};
+    }
+    compare!(
+        "<" => Ordering::is_lt, "<=" => Ordering::is_le, ">" => Ordering::is_gt,
+        ">=" => Ordering::is_ge, "==" => Ordering::is_eq, "!=" => Ordering::is_ne
+    );
+
+    engine
+        .register_type_with_name::<Computer>("Computer")
+        .register_get("name", |c: &mut Computer| c.0.name.clone())
+        .register_get("facts", |c: &mut Computer| c.0.facts.to_dynamic())
+        .register_fn("exports", |c: &mut Computer, format: &str| -> Array {
+            c.0.exports
+                .iter()
+                .filter(|(f, _)| *f == format)
+                .map(|(_, n)| Dynamic::from(n.clone()))
+                .collect()
+        })
+        .register_fn(
+            "fact",
+            |c: &mut Computer, key: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+                if crate::facts::definition(key).is_none() {
+                    let hint =
+                        crate::util::closest(key, crate::facts::CATALOG.iter().map(|f| f.key))
+                            .map(|k| format!(" (did you mean \"{k}\"?)"))
+                            .unwrap_or_default();
+                    return Err(format!("fact(\"{key}\"): no such fact{hint}").into());
+                }
+                let path = key.replace('.', "/");
+                Ok(match c.0.facts.doc.lookup(c.0.facts.idx, &path) {
+                    Some(idx) => Node {
+                        doc: c.0.facts.doc.clone(),
+                        idx,
+                    }
+                    .to_dynamic(),
+                    None => Dynamic::UNIT,
+                })
+            },
+        )
+        .register_fn("to_string", |c: &mut Computer| c.0.name.clone())
+        .register_type_with_name::<BundleSubject>("Bundle")
+        .register_get("name", |b: &mut BundleSubject| b.0.name.clone())
+        .register_get("computers", |b: &mut BundleSubject| -> Array {
+            b.0.computers.iter().cloned().map(Dynamic::from).collect()
+        });
+
+    engine
+        .register_fn("report", report)
+        .register_fn("missing", missing)
+        .register_fn("not_evaluated", |what: &str, command: &str| {
+            set_verdict(Outcome::NotEvaluated, what, Some(command.to_owned()))
+        })
+        .register_fn("not_applicable", |reason: &str| {
+            set_verdict(Outcome::NotApplicable, reason, None)
+        })
+        .register_fn("plan", || {
+            with_state(|s| {
+                s.ctx
+                    .plan
+                    .clone()
+                    .map_or(Dynamic::UNIT, |p| Dynamic::from(Node::root(p)))
+            })
+        })
+        .register_fn("plan_upgrade", plan_upgrade)
+        .register_fn("data", data)
+        .register_fn("option", option)
+        .register_fn("same_name", |a: &str, b: &str| same_computer_name(a, b));
+}
+
+/// Computer names compare case-insensitively and ignore a DNS suffix: `vmm01.contoso.local`
+/// is `VMM01`.
+pub fn same_computer_name(a: &str, b: &str) -> bool {
+    let short = |s: &str| {
+        s.trim()
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    !a.trim().is_empty() && short(a) == short(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_numerically_with_missing_parts_as_zero() {
+        let v = |s| Version::parse(s).expect(s);
+        assert!(v("3.2.8145.0") > v("3.2.7510.0"));
+        assert!(v("10.19.2445.0") > v("4.1.3403.0"));
+        assert_eq!(v("4.0"), v("4.0.0.0"));
+        assert!(Version::parse("2012 R2").is_none());
+    }
+
+    #[test]
+    fn computer_names_ignore_case_and_dns_suffix() {
+        assert!(same_computer_name("vmm01.contoso.local", "VMM01"));
+        assert!(!same_computer_name("VMM02", "VMM01"));
+        assert!(!same_computer_name("", ""));
+    }
+}

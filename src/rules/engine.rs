@@ -1,0 +1,117 @@
+//! The only place a Rhai [`Engine`] is built.
+//!
+//! Rules are untrusted code from the user's point of view (a consultant's rule pack, a
+//! colleague's gist), so the engine starts empty (`new_raw`) and gets only the language core,
+//! strings, arrays, maps, maths and logic: no file, network or process access exists in it,
+//! `import` finds no module, and `eval` is disabled. Every limit is set together, because an
+//! operation budget alone does not bound memory (`s += s` doubles a string long before it runs
+//! out of operations). `print` and `debug` go to the log under `--verbose`, never into reports.
+
+use rhai::packages::{
+    BasicArrayPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage, CorePackage,
+    LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{Engine, OptimizationLevel};
+
+/// Limits per evaluation of one rule on one subject.
+pub mod limits {
+    /// About a third of a second of script work: far more than any rule needs per computer,
+    /// small enough that a runaway loop stops quickly.
+    pub const MAX_OPERATIONS: u64 = 10_000_000;
+    pub const MAX_CALL_LEVELS: usize = 48;
+    pub const MAX_EXPR_DEPTH: usize = 64;
+    pub const MAX_FN_EXPR_DEPTH: usize = 48;
+    pub const MAX_STRING_SIZE: usize = 1 << 20;
+    pub const MAX_ARRAY_SIZE: usize = 100_000;
+    pub const MAX_MAP_SIZE: usize = 10_000;
+    pub const MAX_VARIABLES: usize = 1_000;
+    pub const MAX_FUNCTIONS: usize = 512;
+}
+
+/// Builds an engine with the host API and every limit set.
+pub fn build(property_names: &[&str]) -> Engine {
+    let mut engine = Engine::new_raw();
+    for package in [
+        CorePackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+    ] {
+        engine.register_global_module(package);
+    }
+    engine
+        .set_optimization_level(OptimizationLevel::Simple)
+        .set_max_operations(limits::MAX_OPERATIONS)
+        .set_max_call_levels(limits::MAX_CALL_LEVELS)
+        .set_max_expr_depths(limits::MAX_EXPR_DEPTH, limits::MAX_FN_EXPR_DEPTH)
+        .set_max_string_size(limits::MAX_STRING_SIZE)
+        .set_max_array_size(limits::MAX_ARRAY_SIZE)
+        .set_max_map_size(limits::MAX_MAP_SIZE)
+        .set_max_variables(limits::MAX_VARIABLES)
+        .set_max_functions(limits::MAX_FUNCTIONS)
+        .set_max_modules(0)
+        // Interning swaps a string for a cached copy, which would cut the link between a value
+        // and the node it came from (see `api`); per-thread engines gain nothing from it.
+        .set_max_strings_interned(0)
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true)
+        .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine.disable_symbol("eval");
+    engine.on_print(|text| crate::log::debug(&format!("rule print: {text}")));
+    engine.on_debug(|text, source, pos| {
+        crate::log::debug(&format!(
+            "rule debug {}:{}: {text}",
+            source.unwrap_or("?"),
+            pos.line().unwrap_or(0)
+        ));
+    });
+    super::api::register(&mut engine, property_names);
+    engine
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(script: &str) -> Result<rhai::Dynamic, Box<rhai::EvalAltResult>> {
+        build(&[]).eval::<rhai::Dynamic>(script)
+    }
+
+    #[test]
+    fn endless_loop_is_stopped_by_the_operation_limit() {
+        let err = run("let i = 0; loop { i += 1; }").expect_err("must stop");
+        assert!(
+            matches!(*err, rhai::EvalAltResult::ErrorTooManyOperations(_)),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn doubling_a_string_is_stopped_by_the_size_limit() {
+        let err = run("let s = \"xx\"; loop { s += s; }").expect_err("must stop");
+        assert!(
+            matches!(*err, rhai::EvalAltResult::ErrorDataTooLarge(..)),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unbounded_recursion_is_stopped() {
+        let err = run("fn f(x) { f(x + 1) } f(0)").expect_err("must stop");
+        assert!(
+            matches!(*err, rhai::EvalAltResult::ErrorStackOverflow(_))
+                || err.to_string().contains("Stack overflow"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn eval_import_and_undeclared_variables_are_refused() {
+        assert!(build(&[]).compile("eval(\"1\")").is_err());
+        assert!(run("import \"std\" as s; 1").is_err());
+        assert!(build(&[]).compile("fn f() { undeclared }").is_err());
+    }
+}

@@ -1,0 +1,670 @@
+//! The check pipeline: bundle → parse → model → rules → findings.
+//!
+//! Work is split by computer: one rayon task reads, decodes and parses a computer's exports,
+//! derives its facts, runs every per-computer rule on it, turns the reports into findings and
+//! then drops the parsed documents. Peak memory is therefore a few computers' documents plus
+//! the findings, not the whole estate; the text of a file is kept only if a finding points into
+//! it (to render it). Bundle-level rules run afterwards on the facts of every computer.
+//! Results are sorted before anything is reported, so output does not depend on the number of
+//! threads.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rayon::prelude::*;
+use rhai::{Dynamic, ImmutableString, Scope};
+
+use super::api::{self, BundleData, BundleSubject, Computer, ComputerData, Context, Node};
+use super::{RuleProblem, RuleSet, span_of};
+use crate::bundle::{self, Bundle, BundleFile};
+use crate::facts::FactSet;
+use crate::finding::{Finding, Outcome, OutcomeRecord, Severity, host_ids};
+use crate::model::Document;
+use crate::parse::{self, InputError};
+use crate::plan::{self, PlanError};
+use crate::source::{FileId, SourceDb, SourceText, Span};
+
+/// What was made of one input file (for `inspect` and the summary).
+#[derive(Clone, Debug)]
+pub struct FileReport {
+    pub file: FileId,
+    pub bundle: String,
+    pub rel: String,
+    pub computer: Option<String>,
+    pub format: Option<&'static str>,
+    pub encoding: Option<&'static str>,
+    pub input_errors: usize,
+    /// `(fact key, value)` pairs this file supplied.
+    pub facts: Vec<(String, String)>,
+}
+
+/// Everything a check run produced, sorted.
+#[derive(Debug, Default)]
+pub struct RunResult {
+    pub findings: Vec<Finding>,
+    pub outcomes: Vec<OutcomeRecord>,
+    /// Rules that failed to load or raised errors: each makes the exit code 2.
+    pub rule_problems: Vec<RuleProblem>,
+    pub plan_errors: Vec<PlanError>,
+    /// Bundles that could not be opened at all.
+    pub open_errors: Vec<String>,
+    pub files: Vec<FileReport>,
+    pub computers: usize,
+    /// Rule evaluations performed (rule × subject).
+    pub evaluations: u64,
+}
+
+impl RunResult {
+    /// Complete means every input was read and every rule ran.
+    pub fn complete(&self) -> bool {
+        self.open_errors.is_empty()
+            && self.rule_problems.is_empty()
+            && !self
+                .findings
+                .iter()
+                .any(|f| f.rule == host_ids::INPUT_ERROR || f.rule == host_ids::SKIPPED_ENTRY)
+    }
+}
+
+/// A rule that raised an error on a subject.
+struct RuleFailure {
+    rule: usize,
+    subject: String,
+    message: String,
+    source: String,
+    pos: rhai::Position,
+    /// Hit a resource limit rather than a data-dependent error.
+    limit: bool,
+}
+
+#[derive(Default)]
+struct Output {
+    findings: Vec<Finding>,
+    outcomes: Vec<OutcomeRecord>,
+    failures: Vec<RuleFailure>,
+    keep: Vec<(FileId, Arc<SourceText>)>,
+    files: Vec<FileReport>,
+    evaluations: u64,
+}
+
+impl Output {
+    fn merge(&mut self, other: Output) {
+        self.findings.extend(other.findings);
+        self.outcomes.extend(other.outcomes);
+        self.failures.extend(other.failures);
+        self.keep.extend(other.keep);
+        self.files.extend(other.files);
+        self.evaluations += other.evaluations;
+    }
+}
+
+/// One bundle being checked: its files' ids and what every evaluation of it shares.
+struct BundleRun<'a> {
+    bundle: &'a Bundle,
+    first_file: u32,
+    rules: &'a RuleSet,
+    ids: AtomicU32,
+    shared_docs: Vec<Arc<Document>>,
+    plan: Option<Arc<Document>>,
+}
+
+impl BundleRun<'_> {
+    fn file_id(&self, index: usize) -> FileId {
+        FileId(self.first_file + index as u32)
+    }
+
+    fn rel_of(&self, file: FileId) -> Option<&str> {
+        let i = file.0.checked_sub(self.first_file)? as usize;
+        self.bundle.files.get(i).map(|f| f.rel.as_str())
+    }
+
+    /// Reserves a range of global ids for a document.
+    fn place(&self, mut doc: Document) -> Arc<Document> {
+        let n = doc.len() as u32;
+        doc.base = self.ids.fetch_add(n.max(1), Ordering::Relaxed);
+        Arc::new(doc)
+    }
+
+    fn finding(
+        &self,
+        rule: &str,
+        severity: Severity,
+        computer: Option<&str>,
+        message: String,
+        span: Option<Span>,
+        path: Option<String>,
+        actual: Option<String>,
+    ) -> Finding {
+        let fingerprint = Finding::compute_fingerprint(rule, computer, path.as_deref(), &message);
+        Finding {
+            rule: rule.to_owned(),
+            severity,
+            message,
+            computer: computer.map(str::to_owned),
+            bundle: self.bundle.display.clone(),
+            file_in_bundle: span.and_then(|s| self.rel_of(s.file)).map(str::to_owned),
+            span,
+            path,
+            actual,
+            fingerprint,
+        }
+    }
+}
+
+/// Checks bundles with the rule set; `db` receives every file for rendering.
+pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -> RunResult {
+    let mut result = RunResult::default();
+    let mut all = Output::default();
+    for path in paths {
+        let bundle = match bundle::discover(path) {
+            Ok(b) => b,
+            Err(e) => {
+                result.open_errors.push(e.to_string());
+                continue;
+            }
+        };
+        let first_file = db.len() as u32;
+        for f in &bundle.files {
+            db.add(bundle.display_path(&f.rel), None);
+        }
+        let (output, plan_errors) = check_bundle(&bundle, first_file, rules, db);
+        result.plan_errors.extend(plan_errors);
+        result.computers += bundle.computers.len();
+        all.merge(output);
+    }
+    for (id, text) in all.keep.drain(..) {
+        db.set_text(id, text);
+    }
+    result.rule_problems = summarize_failures(&mut all, rules, db);
+    result.rule_problems.extend(rules.problems.iter().cloned());
+    sort_findings(&mut all.findings, db);
+    all.outcomes
+        .sort_by(|a, b| (&a.bundle, &a.rule, &a.subject).cmp(&(&b.bundle, &b.rule, &b.subject)));
+    all.files.sort_by(|a, b| a.file.cmp(&b.file));
+    result.findings = all.findings;
+    result.outcomes = all.outcomes;
+    result.files = all.files;
+    result.evaluations = all.evaluations;
+    result
+}
+
+/// Deterministic order: file, position, rule, then message; findings without a position last.
+pub fn sort_findings(findings: &mut [Finding], db: &SourceDb) {
+    findings.sort_by(|a, b| {
+        let key = |f: &Finding| {
+            (
+                f.bundle.clone(),
+                f.span.is_none(),
+                f.span
+                    .map(|s| db.name(s.file).to_owned())
+                    .unwrap_or_default(),
+                f.span.map_or(0, |s| s.start),
+                f.computer.clone(),
+                f.rule.clone(),
+                f.message.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+fn check_bundle(
+    bundle: &Bundle,
+    first_file: u32,
+    rules: &RuleSet,
+    db: &mut SourceDb,
+) -> (Output, Vec<PlanError>) {
+    let mut run = BundleRun {
+        bundle,
+        first_file,
+        rules,
+        ids: AtomicU32::new(rules.data_ids_end),
+        shared_docs: rules.data.values().cloned().collect(),
+        plan: None,
+    };
+    let mut out = Output::default();
+    for (path, reason) in &bundle.skipped {
+        out.findings.push(run.finding(
+            host_ids::SKIPPED_ENTRY,
+            Severity::Warning,
+            None,
+            format!("`{path}` was not read: {reason}"),
+            None,
+            Some(path.clone()),
+            None,
+        ));
+    }
+    let mut plan_errors = Vec::new();
+    if let Some(i) = bundle.plan {
+        let loaded = load_file(&run, i);
+        out.merge(loaded.output);
+        if let Some(text) = &loaded.text {
+            db.set_text(run.file_id(i), text.clone());
+        }
+        if let Some(doc) = loaded.doc {
+            if loaded.clean && doc.kind == crate::model::DocKind::Json {
+                plan_errors = plan::validate(&doc);
+                run.plan = Some(doc.clone());
+                run.shared_docs.push(doc);
+            } else if loaded.clean {
+                plan_errors.push(PlanError {
+                    span: doc.span(Document::ROOT),
+                    message: "plan.json must be a JSON object".into(),
+                });
+            }
+        }
+    }
+    let root_docs: Vec<Output> = bundle
+        .root_files()
+        .map(|i| {
+            let loaded = load_file(&run, i);
+            if let Some(doc) = loaded.doc {
+                run.shared_docs.push(doc);
+            }
+            loaded.output
+        })
+        .collect();
+    root_docs.into_iter().for_each(|o| out.merge(o));
+    run.shared_docs.sort_by_key(|d| d.base);
+
+    let per_computer: Vec<(Output, Computer)> = bundle
+        .computers
+        .par_iter()
+        .map(|c| check_computer(&run, c))
+        .collect();
+    let mut computers = Vec::with_capacity(per_computer.len());
+    for (o, c) in per_computer {
+        out.merge(o);
+        computers.push(c);
+    }
+    out.merge(run_bundle_rules(&run, computers));
+    (out, plan_errors)
+}
+
+struct Loaded {
+    text: Option<Arc<SourceText>>,
+    doc: Option<Arc<Document>>,
+    /// Parsed without input errors.
+    clean: bool,
+    output: Output,
+}
+
+fn load_file(run: &BundleRun, index: usize) -> Loaded {
+    let file: &BundleFile = &run.bundle.files[index];
+    let id = run.file_id(index);
+    let computer = file.computer.map(|c| run.bundle.computers[c].name.as_str());
+    let mut output = Output::default();
+    let mut report = FileReport {
+        file: id,
+        bundle: run.bundle.display.clone(),
+        rel: file.rel.clone(),
+        computer: computer.map(str::to_owned),
+        format: None,
+        encoding: None,
+        input_errors: 0,
+        facts: Vec::new(),
+    };
+    let bytes = match std::fs::read(&file.abs) {
+        Ok(b) => b,
+        Err(e) => {
+            output.findings.push(run.finding(
+                host_ids::INPUT_ERROR,
+                Severity::Error,
+                computer,
+                format!("cannot read `{}`: {e}", file.rel),
+                None,
+                Some(file.rel.clone()),
+                None,
+            ));
+            report.input_errors = 1;
+            output.files.push(report);
+            return Loaded {
+                text: None,
+                doc: None,
+                clean: false,
+                output,
+            };
+        }
+    };
+    let (text, problems) = SourceText::decode(&bytes);
+    let text = Arc::new(text);
+    report.encoding = Some(text.encoding.name());
+    let mut errors: Vec<InputError> = problems
+        .into_iter()
+        .map(|p| {
+            InputError::at(
+                id,
+                p.text_offset,
+                format!("{} (byte {} of the file)", p.message, p.original_offset),
+            )
+        })
+        .collect();
+    let mut doc = None;
+    match parse::recognize(&text.text) {
+        Some(format) => {
+            report.format = Some(format.name);
+            let parsed = (format.parse)(id, text.text.clone());
+            errors.extend(parsed.errors);
+            doc = Some(run.place(parsed.doc));
+        }
+        None => {
+            let first_line = text.text.lines().next().unwrap_or("").trim();
+            let span = Span::new(
+                id,
+                0,
+                text.text
+                    .find(['\r', '\n'])
+                    .unwrap_or(text.text.len())
+                    .min(200),
+            );
+            let shown: String = first_line.chars().take(60).collect();
+            output.findings.push(run.finding(
+                host_ids::UNRECOGNIZED_FILE,
+                Severity::Info,
+                computer,
+                format!("no export format recognized this file; it starts with `{shown}`"),
+                Some(span),
+                None,
+                None,
+            ));
+        }
+    }
+    report.input_errors = errors.len();
+    let clean = errors.is_empty();
+    for e in errors {
+        output.findings.push(run.finding(
+            host_ids::INPUT_ERROR,
+            Severity::Error,
+            computer,
+            e.message,
+            Some(e.span),
+            None,
+            None,
+        ));
+    }
+    output.files.push(report);
+    Loaded {
+        text: Some(text),
+        doc,
+        clean,
+        output,
+    }
+}
+
+fn check_computer(run: &BundleRun, computer: &bundle::Computer) -> (Output, Computer) {
+    let mut out = Output::default();
+    let mut texts = BTreeMap::new();
+    let mut docs = Vec::new();
+    let mut exports = Vec::new();
+    let mut facts = FactSet::default();
+    for &i in &computer.files {
+        let loaded = load_file(run, i);
+        if let Some(text) = loaded.text {
+            texts.insert(run.file_id(i), text);
+        }
+        out.merge(loaded.output);
+        if let Some(doc) = loaded.doc {
+            let before: Vec<&'static str> = facts.values.keys().copied().collect();
+            facts.extract_from(&doc);
+            if let Some(report) = out.files.last_mut() {
+                report.facts = facts
+                    .values
+                    .iter()
+                    .filter(|(k, o)| !before.contains(k) && Arc::ptr_eq(&o.origin.doc, &doc))
+                    .map(|(k, o)| ((*k).to_owned(), o.value.to_string()))
+                    .collect();
+            }
+            let format = report_format(&out, run.file_id(i));
+            exports.push((format, Node::root(doc.clone())));
+            docs.push(doc);
+        }
+    }
+    let facts_doc = run.place(facts.to_document());
+    drop(facts);
+    let name: ImmutableString = computer.name.as_str().into();
+    let subject = Computer(Arc::new(ComputerData {
+        name: name.clone(),
+        facts: Node::root(facts_doc.clone()),
+        exports,
+    }));
+    let mut ctx_docs = run.shared_docs.clone();
+    ctx_docs.extend(docs.iter().cloned());
+    ctx_docs.push(facts_doc.clone());
+    ctx_docs.sort_by_key(|d| d.base);
+    let ctx = Arc::new(Context {
+        docs: ctx_docs,
+        plan: run.plan.clone(),
+        data: run.rules.data.clone(),
+        options: None,
+    });
+    let rules = run.rules;
+    super::with_runtime(rules, |rt| {
+        for (ri, rule) in rules.rules.iter().enumerate() {
+            if !rule.per_computer {
+                continue;
+            }
+            out.evaluations += 1;
+            let result = match rt.asts.get(ri).and_then(Option::as_ref) {
+                Some(ast) => {
+                    api::begin_eval(ctx.clone());
+                    let r = rt.engine.call_fn::<Dynamic>(
+                        &mut Scope::new(),
+                        ast,
+                        "check",
+                        (Dynamic::from(subject.clone()),),
+                    );
+                    (r, api::end_eval())
+                }
+                None => continue,
+            };
+            record(run, &mut out, ri, Some(&computer.name), result);
+        }
+    });
+    // Keep the text of files a finding points into; drop the rest with the documents.
+    for f in &out.findings {
+        if let Some(span) = f.span
+            && let Some(text) = texts.remove(&span.file)
+        {
+            out.keep.push((span.file, text));
+        }
+    }
+    let kept_subject = Computer(Arc::new(ComputerData {
+        name,
+        facts: Node::root(facts_doc),
+        exports: Vec::new(),
+    }));
+    (out, kept_subject)
+}
+
+fn report_format(out: &Output, file: FileId) -> &'static str {
+    out.files
+        .iter()
+        .rev()
+        .find(|f| f.file == file)
+        .and_then(|f| f.format)
+        .unwrap_or("unknown")
+}
+
+fn run_bundle_rules(run: &BundleRun, computers: Vec<Computer>) -> Output {
+    let mut out = Output::default();
+    if !run.rules.rules.iter().any(|r| r.per_bundle) {
+        return out;
+    }
+    let mut ctx_docs = run.shared_docs.clone();
+    ctx_docs.extend(computers.iter().map(|c| c.0.facts.doc.clone()));
+    ctx_docs.sort_by_key(|d| d.base);
+    let ctx = Arc::new(Context {
+        docs: ctx_docs,
+        plan: run.plan.clone(),
+        data: run.rules.data.clone(),
+        options: None,
+    });
+    let subject = BundleSubject(Arc::new(BundleData {
+        name: run.bundle.display.as_str().into(),
+        computers,
+    }));
+    super::with_runtime(run.rules, |rt| {
+        for (ri, rule) in run.rules.rules.iter().enumerate() {
+            if !rule.per_bundle {
+                continue;
+            }
+            let Some(ast) = rt.asts.get(ri).and_then(Option::as_ref) else {
+                continue;
+            };
+            out.evaluations += 1;
+            api::begin_eval(ctx.clone());
+            let r = rt.engine.call_fn::<Dynamic>(
+                &mut Scope::new(),
+                ast,
+                "check_bundle",
+                (Dynamic::from(subject.clone()),),
+            );
+            let state = api::end_eval();
+            record(run, &mut out, ri, None, (r, state));
+        }
+    });
+    out
+}
+
+type CallResult = (
+    Result<Dynamic, Box<rhai::EvalAltResult>>,
+    Option<api::EvalState>,
+);
+
+fn record(
+    run: &BundleRun,
+    out: &mut Output,
+    ri: usize,
+    computer: Option<&str>,
+    (result, state): CallResult,
+) {
+    let rule = &run.rules.rules[ri];
+    let id = rule.meta.id.as_str();
+    let mut record = OutcomeRecord {
+        rule: id.to_owned(),
+        bundle: run.bundle.display.clone(),
+        subject: computer.map(str::to_owned),
+        outcome: Outcome::Pass,
+        reason: None,
+        command: None,
+    };
+    if let Err(err) = result {
+        let (message, source, pos) = super::describe_eval_error(&err, &rule.path);
+        let limit = matches!(
+            *err.unwrap_inner(),
+            rhai::EvalAltResult::ErrorTooManyOperations(_)
+                | rhai::EvalAltResult::ErrorDataTooLarge(..)
+                | rhai::EvalAltResult::ErrorStackOverflow(_)
+                | rhai::EvalAltResult::ErrorTooManyVariables(_)
+        );
+        record.outcome = Outcome::Error;
+        record.reason = Some(message.clone());
+        out.failures.push(RuleFailure {
+            rule: ri,
+            subject: computer
+                .map_or_else(|| format!("bundle {}", run.bundle.display), str::to_owned),
+            message,
+            source,
+            pos,
+            limit,
+        });
+        out.outcomes.push(record);
+        return;
+    }
+    let Some(state) = state else {
+        out.outcomes.push(record);
+        return;
+    };
+    if !state.reports.is_empty() {
+        record.outcome = Outcome::Fail;
+        for r in state.reports {
+            let (span, path) = r.at.map_or((None, None), |at| (at.span, at.path));
+            out.findings.push(run.finding(
+                id,
+                rule.meta.severity,
+                computer,
+                r.message,
+                span,
+                path,
+                r.actual,
+            ));
+        }
+    } else if let Some(v) = state.verdict {
+        record.outcome = v.outcome;
+        record.reason = Some(v.reason);
+        record.command = v.command;
+    }
+    out.outcomes.push(record);
+}
+
+/// One diagnostic per distinct rule failure, naming the subjects it happened on. A rule that hit
+/// a resource limit anywhere is treated as broken everywhere, so the result does not depend on
+/// which subjects a thread happened to evaluate first.
+fn summarize_failures(out: &mut Output, rules: &RuleSet, db: &SourceDb) -> Vec<RuleProblem> {
+    let broken: Vec<usize> = {
+        let mut b: Vec<usize> = out
+            .failures
+            .iter()
+            .filter(|f| f.limit)
+            .map(|f| f.rule)
+            .collect();
+        b.sort_unstable();
+        b.dedup();
+        b
+    };
+    for &ri in &broken {
+        let id = &rules.rules[ri].meta.id;
+        out.findings.retain(|f| &f.rule != id);
+        for o in out
+            .outcomes
+            .iter_mut()
+            .filter(|o| &o.rule == id && o.outcome != Outcome::Error)
+        {
+            o.outcome = Outcome::Error;
+            o.reason = Some("the rule exceeded a resource limit on another subject, so none of its results are trusted".into());
+        }
+    }
+    let mut grouped: BTreeMap<(usize, String, String, Option<usize>, Option<usize>), Vec<String>> =
+        BTreeMap::new();
+    for f in out.failures.drain(..) {
+        grouped
+            .entry((f.rule, f.message, f.source, f.pos.line(), f.pos.position()))
+            .or_default()
+            .push(f.subject);
+    }
+    grouped
+        .into_iter()
+        .map(|((ri, message, source, line, col), mut subjects)| {
+            subjects.sort();
+            let rule = &rules.rules[ri];
+            let pos = match (line, col) {
+                (Some(l), Some(c)) => rhai::Position::new(l as u16, c as u16),
+                (Some(l), None) => rhai::Position::new(l as u16, 1),
+                _ => rhai::Position::NONE,
+            };
+            let shown: Vec<&str> = subjects.iter().take(5).map(String::as_str).collect();
+            let more = subjects.len().saturating_sub(shown.len());
+            let mut note = format!(
+                "failed on {} subject(s): {}",
+                subjects.len(),
+                shown.join(", ")
+            );
+            if more > 0 {
+                note.push_str(&format!(" and {more} more"));
+            }
+            let mut notes = vec![note];
+            if broken.contains(&ri) {
+                notes.push(
+                    "a rule that exceeds a limit is reported as an error for every subject".into(),
+                );
+            }
+            RuleProblem {
+                rule: Some(rule.meta.id.clone()),
+                span: span_of(db, &source, pos),
+                message: format!("rule {} failed: {message}", rule.meta.id),
+                notes,
+            }
+        })
+        .collect()
+}
