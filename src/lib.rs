@@ -9,6 +9,7 @@ pub mod bundle;
 
 pub mod facts;
 pub mod finding;
+pub mod fixtures;
 pub mod log;
 pub mod model;
 pub mod parse;

@@ -211,7 +211,7 @@ mod tests {
     fn disagreeing_offers_are_kept_as_conflicts() {
         let mut facts = facts_of("Config\n    Service\n        MaxConnections = 300\n");
         let other = Arc::new(
-            parse::winrm::FORMAT.parse.clone()(
+            (parse::winrm::FORMAT.parse)(
                 FileId(1),
                 Arc::from("Config\n    Service\n        MaxConnections = 25\n"),
             )

@@ -28,8 +28,12 @@ fn recognize(text: &str) -> bool {
         .lines()
         .filter(|l| !l.trim().is_empty());
     let first = lines.next().unwrap_or("");
-    let second = lines.next().unwrap_or("");
-    TOP_BLOCKS.contains(&first.trim_end()) && second.starts_with(' ') && second.contains(" = ")
+    // A sub-tree can open with a nested block (`Config` / `    Client` / `        X = 1`).
+    TOP_BLOCKS.contains(&first.trim_end())
+        && lines
+            .take(8)
+            .take_while(|l| l.starts_with(' '))
+            .any(|l| l.contains(" = "))
 }
 
 struct Line<'a> {

@@ -132,9 +132,7 @@ impl BundleRun<'_> {
         severity: Severity,
         computer: Option<&str>,
         message: String,
-        span: Option<Span>,
-        path: Option<String>,
-        actual: Option<String>,
+        At { span, path, actual }: At,
     ) -> Finding {
         let fingerprint = Finding::compute_fingerprint(rule, computer, path.as_deref(), &message);
         Finding {
@@ -150,6 +148,14 @@ impl BundleRun<'_> {
             fingerprint,
         }
     }
+}
+
+/// Where a finding is and what it saw; all optional.
+#[derive(Default)]
+struct At {
+    span: Option<Span>,
+    path: Option<String>,
+    actual: Option<String>,
 }
 
 /// Checks bundles with the rule set; `db` receives every file for rendering.
@@ -181,7 +187,7 @@ pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -
     sort_findings(&mut all.findings, db);
     all.outcomes
         .sort_by(|a, b| (&a.bundle, &a.rule, &a.subject).cmp(&(&b.bundle, &b.rule, &b.subject)));
-    all.files.sort_by(|a, b| a.file.cmp(&b.file));
+    all.files.sort_by_key(|f| f.file);
     result.findings = all.findings;
     result.outcomes = all.outcomes;
     result.files = all.files;
@@ -230,9 +236,10 @@ fn check_bundle(
             Severity::Warning,
             None,
             format!("`{path}` was not read: {reason}"),
-            None,
-            Some(path.clone()),
-            None,
+            At {
+                path: Some(path.clone()),
+                ..At::default()
+            },
         ));
     }
     let mut plan_errors = Vec::new();
@@ -313,9 +320,10 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
                 Severity::Error,
                 computer,
                 format!("cannot read `{}`: {e}", file.rel),
-                None,
-                Some(file.rel.clone()),
-                None,
+                At {
+                    path: Some(file.rel.clone()),
+                    ..At::default()
+                },
             ));
             report.input_errors = 1;
             output.files.push(report);
@@ -364,9 +372,10 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
                 Severity::Info,
                 computer,
                 format!("no export format recognized this file; it starts with `{shown}`"),
-                Some(span),
-                None,
-                None,
+                At {
+                    span: Some(span),
+                    ..At::default()
+                },
             ));
         }
     }
@@ -378,9 +387,10 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
             Severity::Error,
             computer,
             e.message,
-            Some(e.span),
-            None,
-            None,
+            At {
+                span: Some(e.span),
+                ..At::default()
+            },
         ));
     }
     output.files.push(report);
@@ -585,9 +595,11 @@ fn record(
                 rule.meta.severity,
                 computer,
                 r.message,
-                span,
-                path,
-                r.actual,
+                At {
+                    span,
+                    path,
+                    actual: r.actual,
+                },
             ));
         }
     } else if let Some(v) = state.verdict {
@@ -596,6 +608,20 @@ fn record(
         record.command = v.command;
     }
     out.outcomes.push(record);
+}
+
+/// (rule index, message, script, line, column): failures that read the same are one problem.
+type FailureKey = (usize, String, String, Option<usize>, Option<usize>);
+
+/// The span of `fn check(` (or `fn check_bundle(`) in a rule file.
+fn entry_point(db: &SourceDb, rule: &super::Rule) -> Option<Span> {
+    let text = db.text(rule.file)?;
+    let at = text
+        .text
+        .find("fn check(")
+        .or_else(|| text.text.find("fn check_bundle("))?;
+    let end = text.text[at..].find(')').map_or(at + 8, |e| at + e + 1);
+    Some(Span::new(rule.file, at, end))
 }
 
 /// One diagnostic per distinct rule failure, naming the subjects it happened on. A rule that hit
@@ -625,8 +651,7 @@ fn summarize_failures(out: &mut Output, rules: &RuleSet, db: &SourceDb) -> Vec<R
             o.reason = Some("the rule exceeded a resource limit on another subject, so none of its results are trusted".into());
         }
     }
-    let mut grouped: BTreeMap<(usize, String, String, Option<usize>, Option<usize>), Vec<String>> =
-        BTreeMap::new();
+    let mut grouped: BTreeMap<FailureKey, Vec<String>> = BTreeMap::new();
     for f in out.failures.drain(..) {
         grouped
             .entry((f.rule, f.message, f.source, f.pos.line(), f.pos.position()))
@@ -659,9 +684,18 @@ fn summarize_failures(out: &mut Output, rules: &RuleSet, db: &SourceDb) -> Vec<R
                     "a rule that exceeds a limit is reported as an error for every subject".into(),
                 );
             }
+            let span = if pos.is_none() {
+                // Rhai gives no position for some limits (operations): show the entry point.
+                notes.push(
+                    "Rhai does not say where this happened; the rule's entry point is shown".into(),
+                );
+                entry_point(db, rule)
+            } else {
+                span_of(db, &source, pos)
+            };
             RuleProblem {
                 rule: Some(rule.meta.id.clone()),
-                span: span_of(db, &source, pos),
+                span,
                 message: format!("rule {} failed: {message}", rule.meta.id),
                 notes,
             }

@@ -416,16 +416,11 @@ pub(crate) fn describe_eval_error(
     use rhai::EvalAltResult as E;
     let mut source = path.to_owned();
     let mut at = err;
-    loop {
-        match at {
-            E::ErrorInFunctionCall(_, src, inner, _) | E::ErrorInModule(src, inner, _) => {
-                if !src.is_empty() {
-                    source = src.clone();
-                }
-                at = inner;
-            }
-            _ => break,
+    while let E::ErrorInFunctionCall(_, src, inner, _) | E::ErrorInModule(src, inner, _) = at {
+        if !src.is_empty() {
+            source = src.clone();
         }
+        at = inner;
     }
     let pos = at.position();
     let text = at.to_string();

@@ -1,0 +1,500 @@
+//! The `uplint` binary as users run it: exit codes, reports, broken rules, broken inputs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const CORPUS: &str = "corpora/vmm-2012r2-to-2016";
+const CLEAN: &str = "corpora/vmm-2012r2-to-2016-clean";
+const MALFORMED: &str = "tests/fixtures/bundles/malformed-reg";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn uplint(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_uplint"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run uplint");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = uplint(&all);
+    let v = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
+    (run.code, v)
+}
+
+#[test]
+fn the_vmm_corpus_fires_all_four_rules_and_exits_1() {
+    let run = uplint(&["check", CORPUS]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    for (rule, at) in [
+        ("VMM001", "VMM01/vmm-registry.reg:27:18"),
+        ("VMM015", "VMM01/vmm-registry.reg:14:20"),
+        ("VMM016", "VMM01/winrm-config.txt:24:42"),
+        ("VMM017", "HV01/winrm-config.txt:26:26"),
+    ] {
+        assert!(
+            run.stdout.contains(&format!("[{rule}]")),
+            "{rule} missing:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains(&format!("{CORPUS}/{at}")),
+            "{at} missing:\n{}",
+            run.stdout
+        );
+    }
+    // The offending value is underlined, not the whole line.
+    assert!(
+        run.stdout
+            .contains("\"ProductVersion\"=\"3.1.6011.0\"\n   │                  ^^^^^^^^^^^^"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn the_clean_corpus_exits_0_with_every_rule_evaluated() {
+    let (code, report) = json(&[CLEAN]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(0));
+    assert_eq!(report["complete"], true);
+    assert_eq!(report["summary"]["outcomes"]["not-evaluated"], 0);
+    assert_eq!(report["summary"]["outcomes"]["error"], 0);
+    assert!(report["summary"]["outcomes"]["pass"].as_u64().unwrap_or(0) >= 4);
+}
+
+#[test]
+fn json_report_matches_the_documented_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string("docs/json-report.schema.json").expect("schema"),
+    )
+    .expect("schema is JSON");
+    for bundle in [CORPUS, CLEAN, MALFORMED] {
+        let (_, report) = json(&[bundle]);
+        let mut errors = Vec::new();
+        validate(&schema, &schema, &report, "$", &mut errors);
+        assert!(errors.is_empty(), "{bundle}: {errors:#?}");
+    }
+    // The validator itself rejects what the schema forbids.
+    let (_, mut report) = json(&[CORPUS]);
+    report["findings"][0]["severity"] = Value::from("fatal");
+    report["unexpected"] = Value::from(1);
+    let mut errors = Vec::new();
+    validate(&schema, &schema, &report, "$", &mut errors);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+}
+
+#[test]
+fn json_findings_carry_original_byte_offsets_for_utf16_files() {
+    let (_, report) = json(&[CORPUS]);
+    let f = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "VMM001")
+        .expect("VMM001")
+        .clone();
+    let loc = &f["location"];
+    let bytes = std::fs::read(Path::new(CORPUS).join("VMM01/vmm-registry.reg")).expect("reg");
+    let start = loc["byte_offset"].as_u64().expect("offset") as usize;
+    let len = loc["byte_length"].as_u64().expect("len") as usize;
+    let units: Vec<u16> = bytes[start..start + len]
+        .chunks(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .collect();
+    assert_eq!(String::from_utf16_lossy(&units), "\"3.1.6011.0\"");
+    assert_eq!(f["actual"], "3.1.6011.0");
+    assert_eq!(f["computer"], "VMM01");
+    assert_eq!(f["file_in_bundle"], "VMM01/vmm-registry.reg");
+    assert!(
+        f["path"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("\\Setup\\ProductVersion")
+    );
+}
+
+#[test]
+fn a_malformed_reg_is_an_input_error_at_its_line_and_the_rest_is_still_checked() {
+    let (code, report) = json(&[MALFORMED]);
+    assert_eq!(code, 1);
+    assert_eq!(report["complete"], false);
+    let findings = report["findings"].as_array().expect("findings");
+    let input = findings
+        .iter()
+        .find(|f| f["rule"] == "input-error")
+        .expect("input-error");
+    assert_eq!(input["severity"], "error");
+    assert_eq!(
+        input["location"]["file"],
+        format!("{MALFORMED}/VMM01/vmm-registry.reg")
+    );
+    assert_eq!(input["location"]["line"], 14);
+    assert_eq!(input["location"]["column"], 20);
+    assert!(
+        findings.iter().any(|f| f["rule"] == "VMM017"),
+        "other files still checked: {report:#}"
+    );
+}
+
+#[test]
+fn output_is_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("fleet");
+    // A bundle big enough for two threads to interleave: the corpus computers many times over.
+    std::fs::create_dir_all(&bundle).expect("mkdir");
+    std::fs::copy(
+        Path::new(CORPUS).join("plan.json"),
+        bundle.join("plan.json"),
+    )
+    .expect("plan");
+    for i in 0..40 {
+        for name in ["VMM01", "HV01", "HV02", "SQL01"] {
+            copy_dir(
+                &Path::new(CORPUS).join(name),
+                &bundle.join(format!("{name}-{i:02}")),
+            );
+        }
+    }
+    let b = bundle.to_string_lossy().into_owned();
+    let one = uplint(&["check", "--format", "json", "-j", "1", &b]);
+    let two = uplint(&["check", "--format", "json", "-j", "2", &b]);
+    let four = uplint(&["check", "--format", "json", "-j", "4", &b]);
+    assert!(one.stdout.len() > 10_000);
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(one.stdout, four.stdout);
+    let human_one = uplint(&["check", "-j", "1", &b]);
+    let human_two = uplint(&["check", "-j", "2", &b]);
+    assert_eq!(human_one.stdout, human_two.stdout);
+}
+
+fn write_rule(dir: &Path, file: &str, body: &str) -> PathBuf {
+    let id = file.split('-').next().unwrap_or("X001");
+    let name = file
+        .trim_end_matches(".rhai")
+        .split_once('-')
+        .map_or("x", |(_, n)| n);
+    let text = format!(
+        "//! id: {id}\n//! name: {name}\n//! severity: warning\n//! product: vmm\n//! summary: test rule\n//! remediation: none\n\n{body}"
+    );
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let path = dir.join(file);
+    std::fs::write(&path, text).expect("write rule");
+    path
+}
+
+#[test]
+fn a_rule_with_an_endless_loop_is_a_rule_error_in_its_file_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_rule(
+        dir.path(),
+        "LOOP001-endless-loop.rhai",
+        "fn check(computer) {\n    let i = 0;\n    loop {\n        i += 1;\n    }\n}\n",
+    );
+    let rules = dir.path().to_string_lossy().into_owned();
+    let run = uplint(&["check", "--rules", &rules, "--select", "LOOP001", CORPUS]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("error[rule-error]: rule LOOP001 failed: Too many operations"),
+        "{}",
+        run.stdout
+    );
+    // Rhai gives no position for the operation limit; the check function is shown instead.
+    assert!(
+        run.stdout.contains("LOOP001-endless-loop.rhai:8:1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("failed on 4 subject(s)"),
+        "{}",
+        run.stdout
+    );
+    let (_, report) = json(&["--rules", &rules, "--select", "LOOP001", CORPUS]);
+    assert_eq!(report["summary"]["outcomes"]["error"], 4);
+    assert_eq!(
+        report["summary"]["outcomes"]["pass"], 0,
+        "a rule error is never a pass"
+    );
+}
+
+#[test]
+fn a_rule_with_a_syntax_error_is_a_diagnostic_at_its_line_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_rule(
+        dir.path(),
+        "SYN001-syntax-error.rhai",
+        "fn check(computer) {\n    let x = ;\n}\n",
+    );
+    let rules = dir.path().to_string_lossy().into_owned();
+    let run = uplint(&["check", "--rules", &rules, CORPUS]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("error[rule-error]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("SYN001-syntax-error.rhai:9:13"),
+        "{}",
+        run.stdout
+    );
+    // The built-in rules still ran.
+    assert!(run.stdout.contains("[VMM001]"), "{}", run.stdout);
+}
+
+#[test]
+fn a_rule_header_error_points_at_the_header_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_rule(
+        dir.path(),
+        "HDR001-bad-header.rhai",
+        "fn check(computer) {}\n",
+    );
+    let text = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("severity: warning", "severity: fatal");
+    std::fs::write(&path, text).expect("write");
+    let run = uplint(&["check", "--rules", &dir.path().to_string_lossy(), CORPUS]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("severity must be"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("HDR001-bad-header.rhai:3:1"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn fail_on_changes_the_exit_code_only() {
+    assert_eq!(uplint(&["check", "--fail-on", "never", CORPUS]).code, 0);
+    assert_eq!(uplint(&["check", "--fail-on", "warning", CORPUS]).code, 1);
+    assert_eq!(
+        uplint(&["check", "--select", "VMM015", "--fail-on", "error", CORPUS]).code,
+        0
+    );
+    assert_eq!(
+        uplint(&[
+            "check",
+            "--select",
+            "VMM015",
+            "--fail-on",
+            "warning",
+            CORPUS
+        ])
+        .code,
+        1
+    );
+    // An incomplete run never exits 0, whatever --fail-on says.
+    assert_eq!(uplint(&["check", "--fail-on", "never", MALFORMED]).code, 1);
+}
+
+#[test]
+fn report_file_is_written_atomically_and_never_into_a_bundle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report.json");
+    let run = uplint(&[
+        "check",
+        "--format",
+        "json",
+        "--output",
+        &out.to_string_lossy(),
+        CORPUS,
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("report")).expect("json");
+    assert_eq!(written["version"], 1);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+    let inside = format!("{CORPUS}/report.json");
+    let refused = uplint(&["check", "--output", &inside, CORPUS]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("never writes into a bundle"));
+    assert!(!Path::new(&inside).exists());
+}
+
+#[test]
+fn bad_arguments_and_missing_bundles_exit_2() {
+    assert_eq!(uplint(&["check", "--format", "yaml", CORPUS]).code, 2);
+    let run = uplint(&["check", "no/such/bundle"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("cannot open bundle"), "{}", run.stdout);
+}
+
+#[test]
+fn plan_with_an_unknown_key_is_an_error_with_a_span() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("b");
+    copy_dir(Path::new(CLEAN), &bundle);
+    std::fs::write(
+        bundle.join("plan.json"),
+        "{\n  \"upgrades\": [\n    { \"product\": \"vmm\", \"targte\": \"2016\" }\n  ]\n}\n",
+    )
+    .expect("plan");
+    let run = uplint(&["check", &bundle.to_string_lossy()]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("unknown key \"targte\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("did you mean \"target\""),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("plan.json:3:"), "{}", run.stdout);
+}
+
+#[test]
+fn missing_data_is_not_evaluated_with_the_export_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("b");
+    copy_dir(Path::new(CLEAN), &bundle);
+    std::fs::remove_file(bundle.join("SQL01/winrm-config.txt")).expect("rm");
+    let (code, report) = json(&[&bundle.to_string_lossy()]);
+    assert_eq!(code, 0);
+    let ne: Vec<&Value> = report["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .filter(|o| o["outcome"] == "not-evaluated")
+        .collect();
+    assert_eq!(ne.len(), 2, "{ne:#?}");
+    assert!(
+        ne.iter().all(|o| o["subject"] == "SQL01"
+            && o["command"] == "winrm get winrm/config > winrm-config.txt")
+    );
+    let human = uplint(&["check", &bundle.to_string_lossy()]);
+    assert!(
+        human
+            .stdout
+            .contains("run: winrm get winrm/config > winrm-config.txt"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn rules_and_explain_come_from_the_rule_headers() {
+    let run = uplint(&["rules"]);
+    assert_eq!(run.code, 0);
+    for id in ["VMM001", "VMM015", "VMM016", "VMM017"] {
+        assert!(run.stdout.contains(id), "{}", run.stdout);
+    }
+    let explain = uplint(&["explain", "vmm015"]);
+    assert_eq!(explain.code, 0);
+    assert!(
+        explain
+            .stdout
+            .contains("# VMM015 — library-share-not-default")
+    );
+    assert!(explain.stdout.contains("## Why it matters"));
+    assert!(explain.stdout.contains("seeds/001_88478c8760d5937c.txt"));
+    let unknown = uplint(&["explain", "VMN015"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("did you mean VMM015"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}
+
+/// A validator for the subset of JSON Schema the report schema uses.
+fn validate(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let def = r.trim_start_matches("#/$defs/");
+        return validate(root, &root["$defs"][def], v, at, errors);
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let ok = options
+            .iter()
+            .filter(|o| {
+                let mut e = Vec::new();
+                validate(root, o, v, at, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if ok != 1 {
+            errors.push(format!("{at}: matches {ok} of oneOf"));
+        }
+        return;
+    }
+    if let Some(ty) = schema.get("type") {
+        let types: Vec<&str> = match ty {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let actual = match v {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_u64() || n.is_i64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        if !types.contains(&actual) {
+            errors.push(format!("{at}: is {actual}, expected {types:?}"));
+            return;
+        }
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(v)
+    {
+        errors.push(format!("{at}: {v} not in {allowed:?}"));
+    }
+    if let Value::Object(map) = v {
+        for req in schema["required"].as_array().into_iter().flatten() {
+            if let Some(k) = req.as_str()
+                && !map.contains_key(k)
+            {
+                errors.push(format!("{at}: missing {k}"));
+            }
+        }
+        for (k, child) in map {
+            match schema["properties"].get(k) {
+                Some(s) => validate(root, s, child, &format!("{at}.{k}"), errors),
+                None if schema["additionalProperties"] == Value::Bool(false) => {
+                    errors.push(format!("{at}: unexpected property {k}"));
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item_schema)) = (v, schema.get("items")) {
+        for (i, item) in items.iter().enumerate() {
+            validate(root, item_schema, item, &format!("{at}[{i}]"), errors);
+        }
+    }
+}
