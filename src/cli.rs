@@ -371,19 +371,18 @@ fn inspect(args: InspectArgs) -> Outcome {
     if let Some(e) = result.open_errors.first() {
         return Outcome::error(e);
     }
-    let errors_of = |file: crate::source::FileId| -> Vec<String> {
+    let errors_of = |rel: &str| -> Vec<String> {
         result
             .findings
             .iter()
             .filter(|f| {
-                f.span.is_some_and(|s| s.file == file)
-                    && f.rule == crate::finding::host_ids::INPUT_ERROR
+                f.file_in_bundle.as_deref() == Some(rel)
+                    && &*f.rule == crate::finding::host_ids::INPUT_ERROR
             })
             .map(|f| {
                 let at = f
-                    .span
-                    .and_then(|s| db.line_col(s))
-                    .map(|(l, c)| format!("{l}:{c}: "))
+                    .location
+                    .map(|l| format!("{}:{}: ", l.line, l.column))
                     .unwrap_or_default();
                 format!("{at}{}", f.message)
             })
@@ -397,7 +396,7 @@ fn inspect(args: InspectArgs) -> Outcome {
                 serde_json::json!({
                     "file": f.rel, "computer": f.computer, "format": f.format, "encoding": f.encoding,
                     "facts": f.facts.iter().map(|(k, v)| serde_json::json!({"fact": k, "value": v})).collect::<Vec<_>>(),
-                    "input_errors": errors_of(f.file),
+                    "input_errors": errors_of(&f.rel),
                 })
             })
             .collect();
@@ -417,7 +416,7 @@ fn inspect(args: InspectArgs) -> Outcome {
             for (k, v) in &f.facts {
                 s.push_str(&format!("    {k} = {v}\n"));
             }
-            for e in errors_of(f.file) {
+            for e in errors_of(&f.rel) {
                 s.push_str(&format!("    input-error {e}\n"));
             }
         }

@@ -1,5 +1,7 @@
 //! Findings and outcomes: what a run produces, before any report formats it.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::source::Span;
@@ -42,25 +44,40 @@ pub mod host_ids {
     pub const SKIPPED_ENTRY: &str = "skipped-entry";
 }
 
+/// Where a finding is, computed while the file's text is at hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Location {
+    /// 1-based line and character column of the start and end.
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// Byte range in the file as it is on disk (before decoding).
+    pub byte_offset: usize,
+    pub byte_length: usize,
+}
+
 /// One problem found in the estate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: Arc<str>,
     pub severity: Severity,
     pub message: String,
     /// The computer the finding is about; `None` for the bundle as a whole.
-    pub computer: Option<String>,
+    pub computer: Option<Arc<str>>,
     /// The bundle's display name (several bundles may be checked in one run).
-    pub bundle: String,
-    /// Where the offending value is; `None` when the problem is an absence.
+    pub bundle: Arc<str>,
+    /// Where the offending value is, for rendering; `None` when the problem is an absence.
     pub span: Option<Span>,
+    /// Line, column and original byte range of `span`.
+    pub location: Option<Location>,
     /// The file's path inside the bundle (`VMM01/vmm-registry.reg`).
-    pub file_in_bundle: Option<String>,
+    pub file_in_bundle: Option<Arc<str>>,
     /// The structural path of the value (`HKEY_LOCAL_MACHINE\...\LibraryShareName`).
     pub path: Option<String>,
     /// The offending value as read.
     pub actual: Option<String>,
-    pub fingerprint: String,
+    pub fingerprint: u64,
 }
 
 impl Finding {
@@ -72,13 +89,14 @@ impl Finding {
         computer: Option<&str>,
         path: Option<&str>,
         message: &str,
-    ) -> String {
+    ) -> u64 {
         // Without a structural path the message is the only thing that tells findings apart.
         let what = path.unwrap_or(message);
-        format!(
-            "{:016x}",
-            crate::util::fnv1a(&[rule, computer.unwrap_or(""), what])
-        )
+        crate::util::fnv1a(&[rule, computer.unwrap_or(""), what])
+    }
+
+    pub fn fingerprint_hex(&self) -> String {
+        format!("{:016x}", self.fingerprint)
     }
 }
 
@@ -120,10 +138,10 @@ impl Outcome {
 /// The outcome of one rule for one subject, with why it was not a plain pass or fail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutcomeRecord {
-    pub rule: String,
-    pub bundle: String,
+    pub rule: Arc<str>,
+    pub bundle: Arc<str>,
     /// Computer name, or `None` for a bundle-level rule.
-    pub subject: Option<String>,
+    pub subject: Option<Arc<str>>,
     pub outcome: Outcome,
     /// Why the rule did not apply or could not run.
     pub reason: Option<String>,

@@ -133,19 +133,19 @@ pub fn run_case(case: Case, rule_files: impl FnOnce() -> Vec<RuleFile>) -> CaseR
             .map(|p| format!("plan.json: {}", p.message)),
     );
 
-    let line_of = |f: &Finding| f.span.and_then(|s| db.line_col(s)).map(|(l, _)| l);
+    let line_of = |f: &Finding| f.location.map(|l| l.line);
     let mut unmatched: Vec<&Finding> = result.findings.iter().collect();
     for want in &expect.findings {
         let found = unmatched.iter().position(|f| {
-            f.rule == want.rule
+            *f.rule == *want.rule
                 && want
                     .computer
                     .as_ref()
-                    .is_none_or(|c| f.computer.as_ref() == Some(c))
+                    .is_none_or(|c| f.computer.as_deref() == Some(c.as_str()))
                 && want
                     .file
                     .as_ref()
-                    .is_none_or(|p| f.file_in_bundle.as_ref() == Some(p))
+                    .is_none_or(|p| f.file_in_bundle.as_deref() == Some(p.as_str()))
                 && want.line.is_none_or(|l| line_of(f) == Some(l))
                 && want
                     .path
@@ -181,7 +181,7 @@ pub fn run_case(case: Case, rule_files: impl FnOnce() -> Vec<RuleFile>) -> CaseR
         let got = result
             .outcomes
             .iter()
-            .find(|o| o.rule == case.rule && o.subject.as_deref() == Some(subject.as_str()));
+            .find(|o| *o.rule == *case.rule && o.subject.as_deref() == Some(subject.as_str()));
         match got {
             Some(o) if o.outcome == want_outcome => {}
             Some(o) => problems.push(format!(

@@ -317,28 +317,56 @@ pub struct Builder {
     doc: Document,
     pending: Vec<u32>,
     open: Vec<(NodeIdx, usize)>,
-    name_ids: HashMap<ImmutableString, u32>,
+    name_ids: HashMap<ImmutableString, u32, BuildFnv>,
+}
+
+/// FNV-1a for the per-document key interner: keys are short and not attacker-chosen in a way
+/// that matters (a collision only costs time on one file), and SipHash showed in profiles.
+#[derive(Clone, Copy, Debug, Default)]
+struct BuildFnv;
+
+struct Fnv(u64);
+
+impl std::hash::BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 impl Builder {
     /// Starts a document whose root is a container of `root` kind spanning the whole text.
     pub fn new(file: Option<FileId>, kind: DocKind, text: Arc<str>, root: NodeKind) -> Builder {
         let len = text.len() as u32;
+        // Exports average one node per ~25 bytes; sizing up front avoids repeated regrowth.
+        let estimate = text.len() / 25;
         let mut b = Builder {
             doc: Document {
                 file,
                 kind,
                 base: 0,
                 text,
-                nodes: Vec::new(),
-                kids: Vec::new(),
+                nodes: Vec::with_capacity(estimate),
+                kids: Vec::with_capacity(estimate),
                 names: Vec::new(),
                 owned: Vec::new(),
                 origins: Vec::new(),
             },
-            pending: Vec::new(),
+            pending: Vec::with_capacity(64),
             open: Vec::new(),
-            name_ids: HashMap::new(),
+            name_ids: HashMap::with_hasher(BuildFnv),
         };
         b.push(root, None, 0, len, Payload::None);
         b.open.push((0, 0));
@@ -447,6 +475,8 @@ impl Builder {
         while !self.open.is_empty() {
             self.close(end);
         }
+        self.doc.nodes.shrink_to_fit();
+        self.doc.kids.shrink_to_fit();
         self.doc
     }
 }

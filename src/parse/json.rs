@@ -8,8 +8,6 @@
 
 use std::sync::Arc;
 
-use rhai::ImmutableString;
-
 use super::{Format, InputError, Parsed};
 use crate::model::{Builder, DocKind, NodeKind, Value};
 use crate::source::FileId;
@@ -39,6 +37,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         _ => NodeKind::Object,
     };
     let mut reader = Reader {
+        text: &text,
         bytes: text.as_bytes(),
         pos: 0,
         file,
@@ -55,6 +54,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
 }
 
 struct Reader<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     file: FileId,
@@ -129,20 +129,20 @@ impl Reader<'_> {
             if self.peek() != Some(b'"') {
                 return self.err(self.pos, "expected a property name in double quotes");
             }
+            // Keys are almost never escaped: borrow them from the text, no allocation.
             let key = self.string_value()?;
-            let key: ImmutableString = match key {
-                Value::Slice(s, e) => String::from_utf8_lossy(&self.bytes[s as usize..e as usize])
-                    .as_ref()
-                    .into(),
-                Value::Owned(s) => s,
-                _ => ImmutableString::new(),
+            let text = self.text;
+            let key: &str = match &key {
+                Value::Slice(s, e) => text.get(*s as usize..*e as usize).unwrap_or(""),
+                Value::Owned(s) => s.as_str(),
+                _ => "",
             };
             self.skip_ws();
             if self.peek() != Some(b':') {
                 return self.err(self.pos, "expected `:` after the property name");
             }
             self.pos += 1;
-            self.value(Some(&key), depth)?;
+            self.value(Some(key), depth)?;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,

@@ -100,7 +100,7 @@ fn finding(input: &ReportInput, f: &Finding) -> Diagnostic<FileId> {
     }
     if let Some(rule) = input.rules.get(&f.rule) {
         notes.push(format!("fix: {}", rule.meta.remediation));
-    } else if f.rule == host_ids::INPUT_ERROR {
+    } else if &*f.rule == host_ids::INPUT_ERROR {
         notes.push("fix: re-export the file; the rest of the bundle was still checked, but this run is incomplete".into());
     }
     d.with_notes(notes)

@@ -79,7 +79,7 @@ pub struct JsonFinding<'a> {
     pub actual: Option<&'a str>,
     pub remediation: Option<&'a str>,
     pub references: &'a [String],
-    pub fingerprint: &'a str,
+    pub fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -128,12 +128,20 @@ fn finding<'a>(input: &'a ReportInput, f: &'a Finding) -> JsonFinding<'a> {
         bundle: &f.bundle,
         computer: f.computer.as_deref(),
         file_in_bundle: f.file_in_bundle.as_deref(),
-        location: f.span.and_then(|s| location(input.db, s)),
+        location: f.span.zip(f.location).map(|(s, l)| Location {
+            file: input.db.name(s.file).to_owned(),
+            line: l.line,
+            column: l.column,
+            end_line: l.end_line,
+            end_column: l.end_column,
+            byte_offset: l.byte_offset,
+            byte_length: l.byte_length,
+        }),
         path: f.path.as_deref(),
         actual: f.actual.as_deref(),
         remediation: rule.map(|r| r.meta.remediation.as_str()),
         references: rule.map_or(&[], |r| r.meta.references.as_slice()),
-        fingerprint: &f.fingerprint,
+        fingerprint: f.fingerprint_hex(),
     }
 }
 

@@ -63,7 +63,7 @@ impl RunResult {
             && !self
                 .findings
                 .iter()
-                .any(|f| f.rule == host_ids::INPUT_ERROR || f.rule == host_ids::SKIPPED_ENTRY)
+                .any(|f| &*f.rule == host_ids::INPUT_ERROR || &*f.rule == host_ids::SKIPPED_ENTRY)
     }
 }
 
@@ -83,17 +83,25 @@ struct Output {
     findings: Vec<Finding>,
     outcomes: Vec<OutcomeRecord>,
     failures: Vec<RuleFailure>,
-    keep: Vec<(FileId, Arc<SourceText>)>,
+    /// Per finding (by index in `findings`) the lines it points at, with the span moved into
+    /// them; registered in the source db once the parallel part is over.
+    snippets: Vec<(usize, Arc<SourceText>, usize, usize)>,
     files: Vec<FileReport>,
     evaluations: u64,
 }
 
 impl Output {
     fn merge(&mut self, other: Output) {
+        let shift = self.findings.len();
         self.findings.extend(other.findings);
         self.outcomes.extend(other.outcomes);
         self.failures.extend(other.failures);
-        self.keep.extend(other.keep);
+        self.snippets.extend(
+            other
+                .snippets
+                .into_iter()
+                .map(|(i, t, a, b)| (i + shift, t, a, b)),
+        );
         self.files.extend(other.files);
         self.evaluations += other.evaluations;
     }
@@ -102,6 +110,10 @@ impl Output {
 /// One bundle being checked: its files' ids and what every evaluation of it shares.
 struct BundleRun<'a> {
     bundle: &'a Bundle,
+    display: Arc<str>,
+    rels: Vec<Arc<str>>,
+    computers: Vec<Arc<str>>,
+    rule_ids: Vec<Arc<str>>,
     first_file: u32,
     rules: &'a RuleSet,
     ids: AtomicU32,
@@ -114,9 +126,9 @@ impl BundleRun<'_> {
         FileId(self.first_file + index as u32)
     }
 
-    fn rel_of(&self, file: FileId) -> Option<&str> {
+    fn rel_of(&self, file: FileId) -> Option<&Arc<str>> {
         let i = file.0.checked_sub(self.first_file)? as usize;
-        self.bundle.files.get(i).map(|f| f.rel.as_str())
+        self.rels.get(i)
     }
 
     /// Reserves a range of global ids for a document.
@@ -128,21 +140,23 @@ impl BundleRun<'_> {
 
     fn finding(
         &self,
-        rule: &str,
+        rule: Arc<str>,
         severity: Severity,
-        computer: Option<&str>,
+        computer: Option<&Arc<str>>,
         message: String,
         At { span, path, actual }: At,
     ) -> Finding {
-        let fingerprint = Finding::compute_fingerprint(rule, computer, path.as_deref(), &message);
+        let fingerprint =
+            Finding::compute_fingerprint(&rule, computer.map(|c| &**c), path.as_deref(), &message);
         Finding {
-            rule: rule.to_owned(),
+            rule,
             severity,
             message,
-            computer: computer.map(str::to_owned),
-            bundle: self.bundle.display.clone(),
-            file_in_bundle: span.and_then(|s| self.rel_of(s.file)).map(str::to_owned),
+            computer: computer.cloned(),
+            bundle: self.display.clone(),
+            file_in_bundle: span.and_then(|s| self.rel_of(s.file)).cloned(),
             span,
+            location: None,
             path,
             actual,
             fingerprint,
@@ -179,8 +193,22 @@ pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -
         result.computers += bundle.computers.len();
         all.merge(output);
     }
-    for (id, text) in all.keep.drain(..) {
-        db.set_text(id, text);
+    for (i, snippet, start, end) in all.snippets.drain(..) {
+        if let Some(f) = all.findings.get_mut(i)
+            && let Some(span) = f.span
+        {
+            let id = db.add(db.name(span.file).to_owned(), Some(snippet));
+            f.span = Some(Span::new(id, start, end));
+        }
+    }
+    // Spans into files the main thread kept whole (plan.json, rule data).
+    for f in &mut all.findings {
+        if f.location.is_none()
+            && let Some(span) = f.span
+            && let Some(text) = db.text(span.file)
+        {
+            f.location = Some(text.location(span.start as usize, span.end as usize));
+        }
     }
     result.rule_problems = summarize_failures(&mut all, rules, db);
     result.rule_problems.extend(rules.problems.iter().cloned());
@@ -197,22 +225,18 @@ pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -
 
 /// Deterministic order: file, position, rule, then message; findings without a position last.
 pub fn sort_findings(findings: &mut [Finding], db: &SourceDb) {
-    findings.sort_by(|a, b| {
-        let key = |f: &Finding| {
-            (
-                f.bundle.clone(),
-                f.span.is_none(),
-                f.span
-                    .map(|s| db.name(s.file).to_owned())
-                    .unwrap_or_default(),
-                f.span.map_or(0, |s| s.start),
-                f.computer.clone(),
-                f.rule.clone(),
-                f.message.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    fn key<'a>(f: &'a Finding, db: &'a SourceDb) -> impl Ord + 'a {
+        (
+            &f.bundle,
+            f.span.is_none(),
+            f.span.map(|s| db.name(s.file)).unwrap_or_default(),
+            f.location.map(|l| (l.line, l.column)),
+            &f.computer,
+            &f.rule,
+            f.message.as_str(),
+        )
+    }
+    findings.sort_by(|a, b| key(a, db).cmp(&key(b, db)));
 }
 
 fn check_bundle(
@@ -223,6 +247,22 @@ fn check_bundle(
 ) -> (Output, Vec<PlanError>) {
     let mut run = BundleRun {
         bundle,
+        display: Arc::from(bundle.display.as_str()),
+        rels: bundle
+            .files
+            .iter()
+            .map(|f| Arc::from(f.rel.as_str()))
+            .collect(),
+        computers: bundle
+            .computers
+            .iter()
+            .map(|c| Arc::from(c.name.as_str()))
+            .collect(),
+        rule_ids: rules
+            .rules
+            .iter()
+            .map(|r| Arc::from(r.meta.id.as_str()))
+            .collect(),
         first_file,
         rules,
         ids: AtomicU32::new(rules.data_ids_end),
@@ -232,7 +272,7 @@ fn check_bundle(
     let mut out = Output::default();
     for (path, reason) in &bundle.skipped {
         out.findings.push(run.finding(
-            host_ids::SKIPPED_ENTRY,
+            Arc::from(host_ids::SKIPPED_ENTRY),
             Severity::Warning,
             None,
             format!("`{path}` was not read: {reason}"),
@@ -278,7 +318,8 @@ fn check_bundle(
     let per_computer: Vec<(Output, Computer)> = bundle
         .computers
         .par_iter()
-        .map(|c| check_computer(&run, c))
+        .enumerate()
+        .map(|(i, c)| check_computer(&run, i, c))
         .collect();
     let mut computers = Vec::with_capacity(per_computer.len());
     for (o, c) in per_computer {
@@ -300,13 +341,13 @@ struct Loaded {
 fn load_file(run: &BundleRun, index: usize) -> Loaded {
     let file: &BundleFile = &run.bundle.files[index];
     let id = run.file_id(index);
-    let computer = file.computer.map(|c| run.bundle.computers[c].name.as_str());
+    let computer = file.computer.and_then(|c| run.computers.get(c));
     let mut output = Output::default();
     let mut report = FileReport {
         file: id,
         bundle: run.bundle.display.clone(),
         rel: file.rel.clone(),
-        computer: computer.map(str::to_owned),
+        computer: computer.map(|c| c.to_string()),
         format: None,
         encoding: None,
         input_errors: 0,
@@ -316,7 +357,7 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
         Ok(b) => b,
         Err(e) => {
             output.findings.push(run.finding(
-                host_ids::INPUT_ERROR,
+                Arc::from(host_ids::INPUT_ERROR),
                 Severity::Error,
                 computer,
                 format!("cannot read `{}`: {e}", file.rel),
@@ -368,7 +409,7 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
             );
             let shown: String = first_line.chars().take(60).collect();
             output.findings.push(run.finding(
-                host_ids::UNRECOGNIZED_FILE,
+                Arc::from(host_ids::UNRECOGNIZED_FILE),
                 Severity::Info,
                 computer,
                 format!("no export format recognized this file; it starts with `{shown}`"),
@@ -383,7 +424,7 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
     let clean = errors.is_empty();
     for e in errors {
         output.findings.push(run.finding(
-            host_ids::INPUT_ERROR,
+            Arc::from(host_ids::INPUT_ERROR),
             Severity::Error,
             computer,
             e.message,
@@ -402,7 +443,12 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
     }
 }
 
-fn check_computer(run: &BundleRun, computer: &bundle::Computer) -> (Output, Computer) {
+fn check_computer(
+    run: &BundleRun,
+    index: usize,
+    computer: &bundle::Computer,
+) -> (Output, Computer) {
+    let subject_name = run.computers.get(index).cloned();
     let mut out = Output::default();
     let mut texts = BTreeMap::new();
     let mut docs = Vec::new();
@@ -468,23 +514,34 @@ fn check_computer(run: &BundleRun, computer: &bundle::Computer) -> (Output, Comp
                 }
                 None => continue,
             };
-            record(run, &mut out, ri, Some(&computer.name), result);
+            record(run, &mut out, ri, subject_name.as_ref(), result);
         }
     });
-    // Keep the text of files a finding points into; drop the rest with the documents.
-    for f in &out.findings {
-        if let Some(span) = f.span
-            && let Some(text) = texts.remove(&span.file)
-        {
-            out.keep.push((span.file, text));
-        }
-    }
+    attach_snippets(&mut out, &texts);
     let kept_subject = Computer(Arc::new(ComputerData {
         name,
         facts: Node::root(facts_doc),
         exports: Vec::new(),
     }));
     (out, kept_subject)
+}
+
+/// Findings keep only the lines they point at (and their location), never whole files, so
+/// memory stays bounded however many files have findings. The documents and texts of the
+/// computer are dropped by the caller right after.
+fn attach_snippets(out: &mut Output, texts: &BTreeMap<FileId, Arc<SourceText>>) {
+    /// A finding on a whole block (a `Node`) shows its first lines, not hundreds.
+    const MAX_LINES: usize = 8;
+    for (i, f) in out.findings.iter_mut().enumerate() {
+        let Some(span) = f.span else { continue };
+        let Some(text) = texts.get(&span.file) else {
+            continue;
+        };
+        let (start, end) = (span.start as usize, span.end as usize);
+        f.location = Some(text.location(start, end));
+        let (snippet, s, e) = text.snippet(start, end, MAX_LINES);
+        out.snippets.push((i, Arc::new(snippet), s, e));
+    }
 }
 
 fn report_format(out: &Output, file: FileId) -> &'static str {
@@ -546,15 +603,15 @@ fn record(
     run: &BundleRun,
     out: &mut Output,
     ri: usize,
-    computer: Option<&str>,
+    computer: Option<&Arc<str>>,
     (result, state): CallResult,
 ) {
     let rule = &run.rules.rules[ri];
-    let id = rule.meta.id.as_str();
+    let id = &run.rule_ids[ri];
     let mut record = OutcomeRecord {
-        rule: id.to_owned(),
-        bundle: run.bundle.display.clone(),
-        subject: computer.map(str::to_owned),
+        rule: id.clone(),
+        bundle: run.display.clone(),
+        subject: computer.cloned(),
         outcome: Outcome::Pass,
         reason: None,
         command: None,
@@ -572,8 +629,10 @@ fn record(
         record.reason = Some(message.clone());
         out.failures.push(RuleFailure {
             rule: ri,
-            subject: computer
-                .map_or_else(|| format!("bundle {}", run.bundle.display), str::to_owned),
+            subject: computer.map_or_else(
+                || format!("bundle {}", run.bundle.display),
+                |c| c.to_string(),
+            ),
             message,
             source,
             pos,
@@ -591,7 +650,7 @@ fn record(
         for r in state.reports {
             let (span, path) = r.at.map_or((None, None), |at| (at.span, at.path));
             out.findings.push(run.finding(
-                id,
+                id.clone(),
                 rule.meta.severity,
                 computer,
                 r.message,
@@ -641,11 +700,11 @@ fn summarize_failures(out: &mut Output, rules: &RuleSet, db: &SourceDb) -> Vec<R
     };
     for &ri in &broken {
         let id = &rules.rules[ri].meta.id;
-        out.findings.retain(|f| &f.rule != id);
+        out.findings.retain(|f| *f.rule != **id);
         for o in out
             .outcomes
             .iter_mut()
-            .filter(|o| &o.rule == id && o.outcome != Outcome::Error)
+            .filter(|o| *o.rule == **id && o.outcome != Outcome::Error)
         {
             o.outcome = Outcome::Error;
             o.reason = Some("the rule exceeded a resource limit on another subject, so none of its results are trusted".into());

@@ -66,17 +66,30 @@ pub struct DecodeProblem {
     pub message: String,
 }
 
-/// A decoded file: its text and what is needed to point into it.
+/// A decoded file (or a snippet of one): its text and what is needed to point into it.
 #[derive(Debug)]
 pub struct SourceText {
     pub text: Arc<str>,
     pub encoding: Encoding,
     line_starts: OnceLock<Vec<usize>>,
+    /// For a snippet: how many lines of the file come before it.
+    first_line: usize,
+    /// For a snippet: the original byte offset of its first character.
+    origin: Option<usize>,
 }
 
 impl SourceText {
     /// Decodes raw bytes, reporting (not hiding) anything that could not be decoded.
     pub fn decode(bytes: &[u8]) -> (SourceText, Vec<DecodeProblem>) {
+        // The common case (UTF-8 without BOM) is copied once, straight into the shared buffer.
+        if !bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+            && !bytes.starts_with(&[0xFF, 0xFE])
+            && !bytes.starts_with(&[0xFE, 0xFF])
+            && !looks_like_bomless_utf16le(bytes)
+            && let Ok(text) = std::str::from_utf8(bytes)
+        {
+            return (SourceText::new(text, Encoding::Utf8), Vec::new());
+        }
         let (text, encoding, problems) = decode_bytes(bytes);
         (SourceText::new(text, encoding), problems)
     }
@@ -86,6 +99,51 @@ impl SourceText {
             text: text.into(),
             encoding,
             line_starts: OnceLock::new(),
+            first_line: 0,
+            origin: None,
+        }
+    }
+
+    /// The whole lines of this text that a byte range touches (at most `max_lines`), as a
+    /// snippet that still reports the file's own line numbers and byte offsets; returns it with
+    /// the range moved into it. Findings keep snippets, not whole files, to bound memory.
+    pub fn snippet(
+        &self,
+        start: usize,
+        end: usize,
+        max_lines: usize,
+    ) -> (SourceText, usize, usize) {
+        let (start, end) = (self.clamp(start), self.clamp(end.max(start)));
+        let first = self.line_index(start);
+        let last = self.line_index(end).min(first + max_lines.max(1) - 1);
+        let from = self.line_starts()[first];
+        let to = self
+            .line_starts()
+            .get(last + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let snippet = SourceText {
+            text: Arc::from(&self.text[from..to]),
+            encoding: self.encoding,
+            line_starts: OnceLock::new(),
+            first_line: self.first_line + first,
+            origin: Some(self.original_offset(from)),
+        };
+        (snippet, start - from, end.min(to) - from)
+    }
+
+    /// Line, column and original byte range of a byte range of this text.
+    pub fn location(&self, start: usize, end: usize) -> crate::finding::Location {
+        let (line, column) = self.line_col(start);
+        let (end_line, end_column) = self.line_col(end);
+        let byte_offset = self.original_offset(start);
+        crate::finding::Location {
+            line,
+            column,
+            end_line,
+            end_column,
+            byte_offset,
+            byte_length: self.original_offset(end).saturating_sub(byte_offset),
         }
     }
 
@@ -111,13 +169,16 @@ impl SourceText {
         let line = self.line_index(offset);
         let start = self.line_starts()[line];
         let col = self.text[start..offset].chars().count() + 1;
-        (line + 1, col)
+        (self.first_line + line + 1, col)
     }
 
     /// The byte offset in the original file of a byte offset in the decoded text.
     pub fn original_offset(&self, offset: usize) -> usize {
         let offset = self.clamp(offset);
-        let bom = self.encoding.bom_len();
+        let bom = match self.origin {
+            Some(origin) => origin,
+            None => self.encoding.bom_len(),
+        };
         match self.encoding {
             Encoding::Utf8 | Encoding::Utf8Bom => bom + offset,
             _ => {
@@ -351,6 +412,10 @@ impl<'a> Files<'a> for SourceDb {
         Ok(self.source(id)?.line_index(byte_index))
     }
 
+    fn line_number(&'a self, id: FileId, line_index: usize) -> Result<usize, FilesError> {
+        Ok(self.source(id)?.first_line + line_index + 1)
+    }
+
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
         let source = self.source(id)?;
         let starts = source.line_starts();
@@ -406,6 +471,26 @@ mod tests {
         let (src, _) = SourceText::decode(b"\xEF\xBB\xBFhey");
         assert_eq!((&*src.text, src.encoding), ("hey", Encoding::Utf8Bom));
         assert_eq!(src.original_offset(1), 4);
+    }
+
+    #[test]
+    fn snippets_keep_the_file_s_line_numbers_and_byte_offsets() {
+        let bytes = utf16le("one\r\ntwo \"x\"\r\nthree\r\n");
+        let (src, _) = SourceText::decode(&bytes);
+        let at = src.text.find("\"x\"").expect("x");
+        let whole = src.location(at, at + 3);
+        let (snip, s, e) = src.snippet(at, at + 3, 5);
+        assert_eq!(&*snip.text, "two \"x\"\r\n");
+        assert_eq!(snip.location(s, e), whole);
+        assert_eq!(
+            (
+                whole.line,
+                whole.column,
+                whole.byte_offset,
+                whole.byte_length
+            ),
+            (2, 5, 2 + 9 * 2, 6)
+        );
     }
 
     #[test]
