@@ -138,6 +138,8 @@ pub struct Document {
     owned: Vec<ImmutableString>,
     /// Derived documents only: per node, where its value was read.
     origins: Vec<Option<Origin>>,
+    /// Name → index in `names`, so a lookup by key compares integers, not strings.
+    name_ids: HashMap<ImmutableString, u32, BuildFnv>,
 }
 
 /// Where a derived value was read: span and structural path of the source value.
@@ -190,13 +192,14 @@ impl Document {
     /// Windows treats registry value names and PowerShell property names case-insensitively.
     pub fn child(&self, idx: NodeIdx, key: &str) -> Option<NodeIdx> {
         let kids = self.children(idx);
-        let named = |k: &&u32| self.name(**k).map(|n| n.as_str());
+        let name_of = |k: u32| self.nodes.get(k as usize).map_or(NONE, |n| n.name);
+        if let Some(&id) = self.name_ids.get(key)
+            && let Some(&k) = kids.iter().find(|&&k| name_of(k) == id)
+        {
+            return Some(k);
+        }
         kids.iter()
-            .find(|k| named(k) == Some(key))
-            .or_else(|| {
-                kids.iter()
-                    .find(|k| named(k).is_some_and(|n| n.eq_ignore_ascii_case(key)))
-            })
+            .find(|&&k| self.name(k).is_some_and(|n| n.eq_ignore_ascii_case(key)))
             .copied()
     }
 
@@ -317,15 +320,14 @@ pub struct Builder {
     doc: Document,
     pending: Vec<u32>,
     open: Vec<(NodeIdx, usize)>,
-    name_ids: HashMap<ImmutableString, u32, BuildFnv>,
 }
 
 /// FNV-1a for the per-document key interner: keys are short and not attacker-chosen in a way
 /// that matters (a collision only costs time on one file), and SipHash showed in profiles.
 #[derive(Clone, Copy, Debug, Default)]
-struct BuildFnv;
+pub struct BuildFnv;
 
-struct Fnv(u64);
+pub struct Fnv(u64);
 
 impl std::hash::BuildHasher for BuildFnv {
     type Hasher = Fnv;
@@ -363,10 +365,10 @@ impl Builder {
                 names: Vec::new(),
                 owned: Vec::new(),
                 origins: Vec::new(),
+                name_ids: HashMap::with_capacity_and_hasher(64, BuildFnv),
             },
             pending: Vec::with_capacity(64),
             open: Vec::new(),
-            name_ids: HashMap::with_hasher(BuildFnv),
         };
         b.push(root, None, 0, len, Payload::None);
         b.open.push((0, 0));
@@ -374,13 +376,13 @@ impl Builder {
     }
 
     fn intern(&mut self, name: &str) -> u32 {
-        if let Some(id) = self.name_ids.get(name) {
+        if let Some(id) = self.doc.name_ids.get(name) {
             return *id;
         }
         let id = self.doc.names.len() as u32;
         let shared = ImmutableString::from(name);
         self.doc.names.push(shared.clone());
-        self.name_ids.insert(shared, id);
+        self.doc.name_ids.insert(shared, id);
         id
     }
 

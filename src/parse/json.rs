@@ -291,7 +291,11 @@ impl Reader<'_> {
                 Some(_) => self.pos += 1,
             }
         }
-        let mut out = String::from_utf8_lossy(&self.bytes[content_start..self.pos]).into_owned();
+        let mut out = self
+            .text
+            .get(content_start..self.pos)
+            .unwrap_or_default()
+            .to_owned();
         loop {
             match self.peek() {
                 None => return self.err(open, "unterminated string (truncated file?)"),
@@ -338,7 +342,7 @@ impl Reader<'_> {
                     while !matches!(self.peek(), None | Some(b'"' | b'\\')) {
                         self.pos += 1;
                     }
-                    out.push_str(&String::from_utf8_lossy(&self.bytes[run_start..self.pos]));
+                    out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
                 }
             }
         }

@@ -91,21 +91,35 @@ impl Node {
 
 impl IntoIterator for Node {
     type Item = Dynamic;
-    type IntoIter = std::vec::IntoIter<Dynamic>;
+    type IntoIter = Children;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.doc
-            .children(self.idx)
-            .iter()
-            .map(|&idx| {
-                Node {
-                    doc: self.doc.clone(),
-                    idx,
-                }
-                .to_dynamic()
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
+    fn into_iter(self) -> Children {
+        Children {
+            node: self,
+            next: 0,
+        }
+    }
+}
+
+/// Iterates a node's children lazily (`for x in node`), without collecting them first.
+pub struct Children {
+    node: Node,
+    next: usize,
+}
+
+impl Iterator for Children {
+    type Item = Dynamic;
+
+    fn next(&mut self) -> Option<Dynamic> {
+        let &idx = self.node.doc.children(self.node.idx).get(self.next)?;
+        self.next += 1;
+        Some(
+            Node {
+                doc: self.node.doc.clone(),
+                idx,
+            }
+            .to_dynamic(),
+        )
     }
 }
 
@@ -234,22 +248,29 @@ pub struct EvalState {
 
 thread_local! {
     static STATE: RefCell<Option<EvalState>> = const { RefCell::new(None) };
+    static SPARE_STRINGS: RefCell<Vec<(ImmutableString, u32)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Installs the state for one evaluation; the driver takes it back with [`end_eval`].
 pub fn begin_eval(ctx: Arc<Context>) {
+    // The string table's buffer is reused between evaluations of a thread.
+    let strings = SPARE_STRINGS.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
     STATE.with(|s| {
         *s.borrow_mut() = Some(EvalState {
             ctx,
             reports: Vec::new(),
             verdict: None,
-            strings: Vec::new(),
+            strings,
         });
     });
 }
 
 pub fn end_eval() -> Option<EvalState> {
-    STATE.with(|s| s.borrow_mut().take())
+    let mut state = STATE.with(|s| s.borrow_mut().take())?;
+    let mut strings = std::mem::take(&mut state.strings);
+    strings.clear();
+    SPARE_STRINGS.with(|spare| *spare.borrow_mut() = strings);
+    Some(state)
 }
 
 fn with_state<T>(f: impl FnOnce(&mut EvalState) -> T) -> Result<T, Box<EvalAltResult>> {

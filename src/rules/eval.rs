@@ -138,8 +138,19 @@ impl BundleRun<'_> {
         Arc::new(doc)
     }
 
+    /// Copies of the shared names for one worker's use. Cloning one `Arc` from several threads
+    /// makes the cores fight over its counter on every evaluation; a copy per computer costs
+    /// a handful of small allocations instead.
+    fn local_names(&self) -> LocalNames {
+        LocalNames {
+            rules: self.rule_ids.iter().map(|id| Arc::from(&**id)).collect(),
+            bundle: Arc::from(&*self.display),
+        }
+    }
+
     fn finding(
         &self,
+        bundle: &Arc<str>,
         rule: Arc<str>,
         severity: Severity,
         computer: Option<&Arc<str>>,
@@ -153,7 +164,7 @@ impl BundleRun<'_> {
             severity,
             message,
             computer: computer.cloned(),
-            bundle: self.display.clone(),
+            bundle: bundle.clone(),
             file_in_bundle: span.and_then(|s| self.rel_of(s.file)).cloned(),
             span,
             location: None,
@@ -162,6 +173,11 @@ impl BundleRun<'_> {
             fingerprint,
         }
     }
+}
+
+struct LocalNames {
+    rules: Vec<Arc<str>>,
+    bundle: Arc<str>,
 }
 
 /// Where a finding is and what it saw; all optional.
@@ -272,6 +288,7 @@ fn check_bundle(
     let mut out = Output::default();
     for (path, reason) in &bundle.skipped {
         out.findings.push(run.finding(
+            &run.display,
             Arc::from(host_ids::SKIPPED_ENTRY),
             Severity::Warning,
             None,
@@ -357,6 +374,7 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
         Ok(b) => b,
         Err(e) => {
             output.findings.push(run.finding(
+                &run.display,
                 Arc::from(host_ids::INPUT_ERROR),
                 Severity::Error,
                 computer,
@@ -409,6 +427,7 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
             );
             let shown: String = first_line.chars().take(60).collect();
             output.findings.push(run.finding(
+                &run.display,
                 Arc::from(host_ids::UNRECOGNIZED_FILE),
                 Severity::Info,
                 computer,
@@ -424,6 +443,7 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
     let clean = errors.is_empty();
     for e in errors {
         output.findings.push(run.finding(
+            &run.display,
             Arc::from(host_ids::INPUT_ERROR),
             Severity::Error,
             computer,
@@ -495,6 +515,7 @@ fn check_computer(
         options: None,
     });
     let rules = run.rules;
+    let names = run.local_names();
     super::with_runtime(rules, |rt| {
         for (ri, rule) in rules.rules.iter().enumerate() {
             if !rule.per_computer {
@@ -514,10 +535,11 @@ fn check_computer(
                 }
                 None => continue,
             };
-            record(run, &mut out, ri, subject_name.as_ref(), result);
+            record(run, &names, &mut out, ri, subject_name.as_ref(), result);
         }
     });
     attach_snippets(&mut out, &texts);
+    drop(names);
     let kept_subject = Computer(Arc::new(ComputerData {
         name,
         facts: Node::root(facts_doc),
@@ -571,6 +593,7 @@ fn run_bundle_rules(run: &BundleRun, computers: Vec<Computer>) -> Output {
         name: run.bundle.display.as_str().into(),
         computers,
     }));
+    let names = run.local_names();
     super::with_runtime(run.rules, |rt| {
         for (ri, rule) in run.rules.rules.iter().enumerate() {
             if !rule.per_bundle {
@@ -588,7 +611,7 @@ fn run_bundle_rules(run: &BundleRun, computers: Vec<Computer>) -> Output {
                 (Dynamic::from(subject.clone()),),
             );
             let state = api::end_eval();
-            record(run, &mut out, ri, None, (r, state));
+            record(run, &names, &mut out, ri, None, (r, state));
         }
     });
     out
@@ -601,16 +624,17 @@ type CallResult = (
 
 fn record(
     run: &BundleRun,
+    names: &LocalNames,
     out: &mut Output,
     ri: usize,
     computer: Option<&Arc<str>>,
     (result, state): CallResult,
 ) {
     let rule = &run.rules.rules[ri];
-    let id = &run.rule_ids[ri];
+    let id = &names.rules[ri];
     let mut record = OutcomeRecord {
         rule: id.clone(),
-        bundle: run.display.clone(),
+        bundle: names.bundle.clone(),
         subject: computer.cloned(),
         outcome: Outcome::Pass,
         reason: None,
@@ -650,6 +674,7 @@ fn record(
         for r in state.reports {
             let (span, path) = r.at.map_or((None, None), |at| (at.span, at.path));
             out.findings.push(run.finding(
+                &names.bundle,
                 id.clone(),
                 rule.meta.severity,
                 computer,
