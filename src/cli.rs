@@ -371,6 +371,12 @@ fn inspect(args: InspectArgs) -> Outcome {
     if let Some(e) = result.open_errors.first() {
         return Outcome::error(e);
     }
+    let skipped: Vec<String> = result
+        .findings
+        .iter()
+        .filter(|f| &*f.rule == crate::finding::host_ids::SKIPPED_ENTRY)
+        .map(|f| f.message.clone())
+        .collect();
     let errors_of = |rel: &str| -> Vec<String> {
         result
             .findings
@@ -400,7 +406,8 @@ fn inspect(args: InspectArgs) -> Outcome {
                 })
             })
             .collect();
-        let mut v = serde_json::to_vec_pretty(&serde_json::json!({"version": 1, "bundle": args.bundle.to_string_lossy(), "files": files})).unwrap_or_default();
+        let report = serde_json::json!({"version": 1, "bundle": args.bundle.to_string_lossy(), "files": files, "skipped": skipped});
+        let mut v = serde_json::to_vec_pretty(&report).unwrap_or_default();
         v.push(b'\n');
         v
     } else {
@@ -420,9 +427,12 @@ fn inspect(args: InspectArgs) -> Outcome {
                 s.push_str(&format!("    input-error {e}\n"));
             }
         }
+        for message in &skipped {
+            s.push_str(&format!("skipped: {message}\n"));
+        }
         s.into_bytes()
     };
-    let incomplete = result.files.iter().any(|f| f.input_errors > 0);
+    let incomplete = !result.complete();
     Outcome {
         stdout,
         stderr: Vec::new(),

@@ -11,7 +11,8 @@
 //!                   "line": 14, "message": "VMMLibrary" } ] }
 //! ```
 //!
-//! Every field of an expected finding except `rule` is optional; given ones must match (`file`
+//! `outcomes` maps a computer name, or `"(bundle)"` for a `check_bundle` rule, to the outcome
+//! the rule must produce for it. Every field of an expected finding except `rule` is optional; given ones must match (`file`
 //! is the path inside the bundle, `line` is 1-based, `message` a substring). A case passes when
 //! every expected finding is matched by exactly one actual finding, no other finding exists,
 //! and every listed outcome is what the rule produced. So that a case cannot pass vacuously, a
@@ -67,6 +68,13 @@ pub struct Case {
 pub struct CaseResult {
     pub case: Case,
     pub problems: Vec<String>,
+}
+
+/// The outcome key for the bundle as a whole, for `check_bundle` rules.
+pub const BUNDLE_SUBJECT: &str = "(bundle)";
+
+fn subject_of(key: &str) -> Option<&str> {
+    (key != BUNDLE_SUBJECT).then_some(key)
 }
 
 /// Lists the cases of one rule under a fixture root, sorted.
@@ -181,7 +189,7 @@ pub fn run_case(case: Case, rule_files: impl FnOnce() -> Vec<RuleFile>) -> CaseR
         let got = result
             .outcomes
             .iter()
-            .find(|o| *o.rule == *case.rule && o.subject.as_deref() == Some(subject.as_str()));
+            .find(|o| *o.rule == *case.rule && o.subject.as_deref() == subject_of(subject));
         match got {
             Some(o) if o.outcome == want_outcome => {}
             Some(o) => problems.push(format!(

@@ -2,7 +2,7 @@
 //! every problem: an unknown key is an error, never ignored, because a typo such as `targte`
 //! would otherwise silently turn every upgrade rule into "not applicable".
 
-use crate::model::{Document, NodeIdx, NodeKind};
+use crate::model::{Document, NodeIdx, NodeKind, Scalar};
 use crate::source::Span;
 
 /// A problem in the plan, at the offending key or value.
@@ -25,118 +25,143 @@ const MIGRATION_KEYS: &[&str] = &["kind", "source", "destination"];
 const MIGRATION_KINDS: &[&str] = &["hyper-v"];
 
 pub fn validate(doc: &Document) -> Vec<PlanError> {
-    let mut errors = Vec::new();
-    let mut err = |node: NodeIdx, message: String| {
-        errors.push(PlanError {
-            span: doc.span(node),
-            message,
-        })
+    let mut e = Errors {
+        doc,
+        list: Vec::new(),
     };
     if doc.kind(Document::ROOT) != NodeKind::Object {
-        err(Document::ROOT, "plan.json must be a JSON object".into());
-        return errors;
+        e.at_value(Document::ROOT, "plan.json must be a JSON object".into());
+        return e.list;
     }
     for &key in doc.children(Document::ROOT) {
         let name = doc.name(key).map(|n| n.to_string()).unwrap_or_default();
         match name.as_str() {
-            "upgrades" => each_object(doc, key, &name, &mut err, |entry, err| {
-                unknown_keys(doc, entry, UPGRADE_KEYS, "an upgrade", err);
-                match doc.child(entry, "product") {
-                    None => err(
-                        entry,
-                        "an upgrade needs a \"product\" (vmm, appv or sms)".into(),
-                    ),
-                    Some(p) => match doc.scalar(p) {
-                        crate::model::Scalar::Str(s) if PRODUCTS.contains(&s) => {}
-                        other => err(
-                            p,
-                            format!(
-                                "unknown product `{other}`: expected one of {}",
-                                PRODUCTS.join(", ")
-                            ),
+            "upgrades" => {
+                for entry in e.objects(key, &name) {
+                    e.unknown_keys(entry, UPGRADE_KEYS, "an upgrade");
+                    match doc.child(entry, "product") {
+                        None => e.at_value(
+                            entry,
+                            "an upgrade needs a \"product\" (vmm, appv or sms)".into(),
                         ),
-                    },
-                }
-                if let Some(t) = doc.child(entry, "target")
-                    && !matches!(doc.kind(t), NodeKind::Str | NodeKind::Int | NodeKind::Float)
-                {
-                    err(t, "\"target\" must be a release name (\"2016\", \"4.5 SP2\") or a build number".into());
-                }
-                for k in ["server", "new_server", "service_account"] {
-                    if let Some(v) = doc.child(entry, k)
-                        && doc.kind(v) != NodeKind::Str
+                        Some(p) => match doc.scalar(p) {
+                            Scalar::Str(s) if PRODUCTS.contains(&s) => {}
+                            other => e.at_value(
+                                p,
+                                format!(
+                                    "unknown product `{other}`: expected one of {}",
+                                    PRODUCTS.join(", ")
+                                ),
+                            ),
+                        },
+                    }
+                    if let Some(t) = doc.child(entry, "target")
+                        && !matches!(doc.kind(t), NodeKind::Str | NodeKind::Int | NodeKind::Float)
                     {
-                        err(v, format!("\"{k}\" must be a string"));
+                        e.at_value(t, "\"target\" must be a release name (\"2016\", \"4.5 SP2\") or a build number".into());
+                    }
+                    for k in ["server", "new_server", "service_account"] {
+                        if let Some(v) = doc.child(entry, k)
+                            && doc.kind(v) != NodeKind::Str
+                        {
+                            e.at_value(v, format!("\"{k}\" must be a string"));
+                        }
                     }
                 }
-            }),
-            "migrations" => each_object(doc, key, &name, &mut err, |entry, err| {
-                unknown_keys(doc, entry, MIGRATION_KEYS, "a migration", err);
-                if let Some(k) = doc.child(entry, "kind")
-                    && !matches!(doc.scalar(k), crate::model::Scalar::Str(s) if MIGRATION_KINDS.contains(&s))
-                {
-                    err(
-                        k,
-                        format!(
-                            "unknown migration kind: expected one of {}",
-                            MIGRATION_KINDS.join(", ")
-                        ),
-                    );
+            }
+            "migrations" => {
+                for entry in e.objects(key, &name) {
+                    e.unknown_keys(entry, MIGRATION_KEYS, "a migration");
+                    if let Some(k) = doc.child(entry, "kind")
+                        && !matches!(doc.scalar(k), Scalar::Str(s) if MIGRATION_KINDS.contains(&s))
+                    {
+                        e.at_value(
+                            k,
+                            format!(
+                                "unknown migration kind: expected one of {}",
+                                MIGRATION_KINDS.join(", ")
+                            ),
+                        );
+                    }
                 }
-            }),
+            }
             "sequence" => {
                 if doc.kind(key) != NodeKind::Array {
-                    err(
+                    e.at_value(
                         key,
                         "\"sequence\" must be an array of component names".into(),
                     );
                 } else {
                     for &item in doc.children(key) {
                         if doc.kind(item) != NodeKind::Str {
-                            err(item, "\"sequence\" entries must be strings".into());
+                            e.at_value(item, "\"sequence\" entries must be strings".into());
                         }
                     }
                 }
             }
-            _ => err(key, unknown_message(&name, TOP_KEYS, "plan.json")),
+            _ => e.at_key(key, unknown_message(&name, TOP_KEYS, "plan.json")),
         }
     }
-    errors
+    e.list
 }
 
-fn each_object(
-    doc: &Document,
-    key: NodeIdx,
-    name: &str,
-    err: &mut impl FnMut(NodeIdx, String),
-    mut check: impl FnMut(NodeIdx, &mut dyn FnMut(NodeIdx, String)),
-) {
-    if doc.kind(key) != NodeKind::Array {
-        err(key, format!("\"{name}\" must be an array of objects"));
-        return;
+struct Errors<'a> {
+    doc: &'a Document,
+    list: Vec<PlanError>,
+}
+
+impl Errors<'_> {
+    fn at_value(&mut self, node: NodeIdx, message: String) {
+        self.list.push(PlanError {
+            span: self.doc.span(node),
+            message,
+        });
     }
-    for &entry in doc.children(key) {
-        if doc.kind(entry) != NodeKind::Object {
-            err(entry, format!("entries of \"{name}\" must be objects"));
-            continue;
+
+    /// Underlines the `"key"` of a member, where a misspelt key is written.
+    fn at_key(&mut self, node: NodeIdx, message: String) {
+        let span = key_span(self.doc, node).or_else(|| self.doc.span(node));
+        self.list.push(PlanError { span, message });
+    }
+
+    /// The object entries of an array member, reporting anything else.
+    fn objects(&mut self, key: NodeIdx, name: &str) -> Vec<NodeIdx> {
+        if self.doc.kind(key) != NodeKind::Array {
+            self.at_value(key, format!("\"{name}\" must be an array of objects"));
+            return Vec::new();
         }
-        check(entry, err);
+        let mut out = Vec::new();
+        for &entry in self.doc.children(key) {
+            if self.doc.kind(entry) == NodeKind::Object {
+                out.push(entry);
+            } else {
+                self.at_value(entry, format!("entries of \"{name}\" must be objects"));
+            }
+        }
+        out
+    }
+
+    fn unknown_keys(&mut self, entry: NodeIdx, allowed: &[&str], what: &str) {
+        for &k in self.doc.children(entry) {
+            let name = self.doc.name(k).map(|n| n.to_string()).unwrap_or_default();
+            if !allowed.contains(&name.as_str()) {
+                self.at_key(k, unknown_message(&name, allowed, what));
+            }
+        }
     }
 }
 
-fn unknown_keys(
-    doc: &Document,
-    entry: NodeIdx,
-    allowed: &[&str],
-    what: &str,
-    err: &mut dyn FnMut(NodeIdx, String),
-) {
-    for &k in doc.children(entry) {
-        let name = doc.name(k).map(|n| n.to_string()).unwrap_or_default();
-        if !allowed.contains(&name.as_str()) {
-            err(k, unknown_message(&name, allowed, what));
-        }
-    }
+/// The span of the `"key"` in front of a member's value: nodes carry the value's span.
+fn key_span(doc: &Document, node: NodeIdx) -> Option<Span> {
+    let value = doc.span(node)?;
+    let before = doc.text().get(..value.start as usize)?.trim_end();
+    let before = before.strip_suffix(':')?.trim_end();
+    let close = before
+        .len()
+        .checked_sub(1)
+        .filter(|_| before.ends_with('"'))?;
+    let open = before[..close].rfind('"')?;
+    Some(Span::new(value.file, open, close + 1))
 }
 
 fn unknown_message(name: &str, allowed: &[&str], what: &str) -> String {
@@ -173,6 +198,15 @@ mod tests {
         assert!(e[0].contains("did you mean \"target\""), "{e:?}");
         let e = errors(r#"{"upgrade":[]}"#);
         assert!(e[0].contains("did you mean \"upgrades\""), "{e:?}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_underlined_at_the_key() {
+        let text = "{\"upgrades\": [{\"product\": \"vmm\", \"targte\" : \"2016\"}]}";
+        let doc = crate::parse::json::parse(FileId(0), Arc::from(text)).doc;
+        let errors = validate(&doc);
+        let span = errors[0].span.expect("span");
+        assert_eq!(&text[span.range()], "\"targte\"");
     }
 
     #[test]

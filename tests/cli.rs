@@ -278,6 +278,37 @@ fn a_rule_header_error_points_at_the_header_line() {
 }
 
 #[test]
+fn a_bundle_level_rule_reports_on_facts_with_their_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_rule(
+        dir.path(),
+        "FLEET001-vmm-versions.rhai",
+        "fn check_bundle(bundle) {\n    for c in bundle.computers {\n        let v = c.fact(\"vmm.version\");\n        if v != () && version(v) < \"3.2\" { report(v, `old VMM ${v} on ${c.name}`); }\n    }\n}\n",
+    );
+    let rules = dir.path().to_string_lossy().into_owned();
+    let (_, report) = json(&["--rules", &rules, "--select", "FLEET001", CORPUS]);
+    let f = &report["findings"][0];
+    assert_eq!(f["rule"], "FLEET001", "{report:#}");
+    assert_eq!(f["message"], "old VMM 3.1.6011.0 on VMM01");
+    assert_eq!(f["computer"], Value::Null);
+    assert_eq!(f["file_in_bundle"], "VMM01/vmm-registry.reg");
+    assert_eq!(f["location"]["line"], 27);
+    let outcome = report["outcomes"]
+        .as_array()
+        .and_then(|o| o.first())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(outcome["subject"], Value::Null);
+    assert_eq!(outcome["outcome"], "fail");
+    let human = uplint(&["check", "--rules", &rules, "--select", "FLEET001", CORPUS]);
+    assert!(
+        human.stdout.contains("VMM01/vmm-registry.reg:27:18"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
 fn fail_on_changes_the_exit_code_only() {
     assert_eq!(uplint(&["check", "--fail-on", "never", CORPUS]).code, 0);
     assert_eq!(uplint(&["check", "--fail-on", "warning", CORPUS]).code, 1);
@@ -386,7 +417,7 @@ fn missing_data_is_not_evaluated_with_the_export_command() {
     assert!(
         human
             .stdout
-            .contains("run: winrm get winrm/config > winrm-config.txt"),
+            .contains("to check it: winrm get winrm/config > winrm-config.txt"),
         "{}",
         human.stdout
     );
@@ -407,7 +438,7 @@ fn rules_and_explain_come_from_the_rule_headers() {
             .contains("# VMM015 — library-share-not-default")
     );
     assert!(explain.stdout.contains("## Why it matters"));
-    assert!(explain.stdout.contains("seeds/001_88478c8760d5937c.txt"));
+    assert!(explain.stdout.contains("001_88478c8760d5937c.txt"));
     let unknown = uplint(&["explain", "VMN015"]);
     assert_eq!(unknown.code, 2);
     assert!(

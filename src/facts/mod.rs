@@ -19,6 +19,7 @@ use std::sync::Arc;
 use rhai::ImmutableString;
 
 use crate::model::{Builder, DocKind, Document, NodeIdx, NodeKind, Value};
+use crate::source::{FileId, SourceText};
 
 /// One fact a rule can ask for, and the export that supplies it.
 #[derive(Debug)]
@@ -167,7 +168,9 @@ impl FactSet {
     }
 
     /// The facts as a document (`os.version`, …) for rules; every value carries its origin.
-    pub fn to_document(&self) -> Document {
+    /// With `texts`, each value also keeps the line it was read from, for findings raised after
+    /// the exports themselves are dropped.
+    pub fn to_document(&self, texts: Option<&BTreeMap<FileId, Arc<SourceText>>>) -> Document {
         let mut b = Builder::new(None, DocKind::Facts, Arc::from(""), NodeKind::Object);
         let mut current_group: Option<&str> = None;
         for (key, offer) in &self.values {
@@ -187,11 +190,16 @@ impl FactSet {
             let idx = b.leaf(Some(name), v, 0, 0);
             let (doc, node) = (&offer.origin.doc, offer.origin.node);
             if let Some(span) = doc.span(node) {
+                let snippet = texts
+                    .and_then(|t| t.get(&span.file))
+                    .map(|t| Arc::new(t.snippet_of(span.start as usize, span.end as usize)));
+                let path = doc.path(node).into();
                 b.set_origin(
                     idx,
                     crate::model::Origin {
                         span,
-                        path: doc.path(node).into(),
+                        path,
+                        snippet,
                     },
                 );
             }

@@ -142,11 +142,14 @@ pub struct Document {
     name_ids: HashMap<ImmutableString, u32, BuildFnv>,
 }
 
-/// Where a derived value was read: span and structural path of the source value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where a derived value was read: span and structural path of the source value, and, when
+/// the source file will be gone by the time a rule reports on it (bundle-level rules), the
+/// lines it was read from.
+#[derive(Clone, Debug)]
 pub struct Origin {
     pub span: Span,
     pub path: ImmutableString,
+    pub snippet: Option<Arc<crate::source::Snippet>>,
 }
 
 impl Document {
@@ -241,6 +244,11 @@ impl Document {
                 .map(ImmutableString::from),
             _ => None,
         }
+    }
+
+    /// For a derived value, the lines of the export it was read from, if kept.
+    pub fn origin_snippet(&self, idx: NodeIdx) -> Option<&Arc<crate::source::Snippet>> {
+        self.origins.get(idx as usize)?.as_ref()?.snippet.as_ref()
     }
 
     /// Span of a node in its file; for derived values, the span of the source value.

@@ -68,6 +68,8 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
     let all = lines(&text);
     let mut i = 0;
     let mut seen_header = false;
+    // REGEDIT4 files store hex(2)/hex(7) strings in the ANSI code page, version 5 in UTF-16LE.
+    let mut ansi = false;
     let mut key_open = false;
     let mut last_end = 0;
     while i < all.len() {
@@ -84,6 +86,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
             let body = body.trim_start_matches(['\u{FEFF}', '\0']);
             if body == HEADER_V5 || body == HEADER_V4 {
                 seen_header = true;
+                ansi = body == HEADER_V4;
                 continue;
             }
             errors.push(InputError::at(
@@ -148,7 +151,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
             segments.push(next);
         }
         last_end = segments[segments.len() - 1].end;
-        if let Err(e) = value_line(&mut b, file, &text, &segments) {
+        if let Err(e) = value_line(&mut b, file, &text, &segments, ansi) {
             errors.push(e);
         }
     }
@@ -166,6 +169,7 @@ fn value_line(
     file: FileId,
     text: &str,
     segments: &[Line],
+    ansi: bool,
 ) -> Result<(), InputError> {
     let first = segments[0];
     let line = &text[first.start..first.end];
@@ -267,7 +271,7 @@ fn value_line(
             Value::Int(i64::from(u32::from_le_bytes(arr)))
         }
         Some(0x2) => Value::Owned(
-            utf16_strings(&bytes)
+            registry_strings(&bytes, ansi)
                 .into_iter()
                 .next()
                 .unwrap_or_default()
@@ -275,7 +279,7 @@ fn value_line(
         ),
         Some(0x7) => {
             b.open(NodeKind::Array, name, data_start);
-            for s in utf16_strings(&bytes) {
+            for s in registry_strings(&bytes, ansi) {
                 b.leaf(None, Value::Owned(s.into()), data_start, data_end);
             }
             b.close(data_end);
@@ -355,8 +359,16 @@ fn hex_bytes(
     Ok(out)
 }
 
-/// NUL-separated UTF-16LE strings, as `hex(2)` and `hex(7)` store them.
-fn utf16_strings(bytes: &[u8]) -> Vec<String> {
+/// NUL-separated strings, as `hex(2)` and `hex(7)` store them: UTF-16LE, or ANSI (read as
+/// Windows-1252) in REGEDIT4 files.
+fn registry_strings(bytes: &[u8], ansi: bool) -> Vec<String> {
+    if ansi {
+        return bytes
+            .split(|b| *b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| encoding_rs::WINDOWS_1252.decode(s).0.into_owned())
+            .collect();
+    }
     let units: Vec<u16> = bytes
         .chunks_exact(2)
         .map(|p| u16::from_le_bytes([p[0], p[1]]))
@@ -434,6 +446,15 @@ mod tests {
             parsed.errors[1].span.start as usize,
             text.find("zz").expect("zz")
         );
+    }
+
+    #[test]
+    fn regedit4_expand_strings_are_ansi() {
+        let text = "REGEDIT4\n[K]\n\"P\"=hex(2):43,3a,5c,e9,00\n";
+        let parsed = parse(FileId(0), Arc::from(text));
+        let key = parsed.doc.child(Document::ROOT, "K").expect("key");
+        let p = parsed.doc.child(key, "P").expect("P");
+        assert_eq!(parsed.doc.scalar(p), Scalar::Str("C:\\é"));
     }
 
     #[test]

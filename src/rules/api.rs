@@ -23,7 +23,7 @@ use std::sync::Arc;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString};
 
 use crate::finding::Outcome;
-use crate::model::{Document, NodeIdx, NodeKind, Scalar};
+use crate::model::{Document, NodeIdx, Scalar};
 use crate::source::Span;
 
 /// A read-only handle on one node of a document.
@@ -199,8 +199,6 @@ pub struct Context {
     pub docs: Vec<Arc<Document>>,
     pub plan: Option<Arc<Document>>,
     pub data: Arc<BTreeMap<String, Arc<Document>>>,
-    /// Per-rule options (`uplint.toml`), keyed by option name.
-    pub options: Option<rhai::Map>,
 }
 
 impl Context {
@@ -213,11 +211,13 @@ impl Context {
     }
 }
 
-/// Where a reported value is: span and structural path.
+/// Where a reported value is: span and structural path, and the source lines when the value
+/// is a fact whose export is no longer loaded.
 #[derive(Clone, Debug)]
 pub struct Located {
     pub span: Option<Span>,
     pub path: Option<String>,
+    pub snippet: Option<Arc<crate::source::Snippet>>,
 }
 
 /// One `report(...)` call.
@@ -317,6 +317,7 @@ fn locate(state: &EvalState, value: &Dynamic) -> Option<Located> {
     Some(Located {
         span,
         path: (!path.is_empty()).then_some(path),
+        snippet: doc.origin_snippet(idx).cloned(),
     })
 }
 
@@ -408,17 +409,6 @@ fn data(name: &str) -> Result<Dynamic, Box<EvalAltResult>> {
         })
 }
 
-fn option(name: &str, default: Dynamic) -> Result<Dynamic, Box<EvalAltResult>> {
-    with_state(|state| {
-        state
-            .ctx
-            .options
-            .as_ref()
-            .and_then(|o| o.get(name).cloned())
-            .unwrap_or(default)
-    })
-}
-
 /// Names a script can call or read, for the documentation check. Keep in step with
 /// [`register`].
 pub const API_ITEMS: &[&str] = &[
@@ -429,7 +419,6 @@ pub const API_ITEMS: &[&str] = &[
     "plan",
     "plan_upgrade",
     "data",
-    "option",
     "version",
     "same_name",
     "Version.major",
@@ -442,9 +431,7 @@ pub const API_ITEMS: &[&str] = &[
     "Node.get",
     "Node.has",
     "Node.keys",
-    "Node.value",
     "Node.len",
-    "Node.file",
     "Node.line",
     "Computer.name",
     "Computer.facts",
@@ -490,18 +477,6 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
                 .filter_map(|&k| n.doc.name(k).cloned().map(Dynamic::from))
                 .collect()
         })
-        .register_fn("value", |n: &mut Node| {
-            if n.doc.kind(n.idx) == NodeKind::Object || n.doc.kind(n.idx) == NodeKind::Array {
-                Dynamic::UNIT
-            } else {
-                n.to_dynamic()
-            }
-        })
-        .register_fn("file", |n: &mut Node| {
-            n.doc
-                .file
-                .map_or(Dynamic::UNIT, |f| Dynamic::from_int(INT::from(f.0)))
-        })
         .register_fn("line", |n: &mut Node| -> Result<INT, Box<EvalAltResult>> {
             let span = n.doc.span(n.idx).ok_or("this node has no position")?;
             let text = n.doc.text();
@@ -546,8 +521,10 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
         ($($op:literal => $f:expr),*) => {$(
             engine.register_fn($op, |a: Version, b: Version| $f(a.cmp(&b)));
             engine.register_fn($op, |a: Version, b: &str| -> Result<bool, Box<EvalAltResult>> {
-                let b = Version::parse(b).ok_or_else(|| format!("\"{b}\" is not a version number"))?;
-                Ok($f(a.cmp(&b)))
+                Ok($f(a.cmp(&parse_or_throw(b)?)))
+            });
+            engine.register_fn($op, |a: &str, b: Version| -> Result<bool, Box<EvalAltResult>> {
+                Ok($f(parse_or_throw(a)?.cmp(&b)))
             });
         )*};
     }
@@ -614,8 +591,11 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
         })
         .register_fn("plan_upgrade", plan_upgrade)
         .register_fn("data", data)
-        .register_fn("option", option)
         .register_fn("same_name", |a: &str, b: &str| same_computer_name(a, b));
+}
+
+fn parse_or_throw(s: &str) -> Result<Version, Box<EvalAltResult>> {
+    Version::parse(s).ok_or_else(|| format!("\"{s}\" is not a version number").into())
 }
 
 /// Computer names compare case-insensitively and ignore a DNS suffix: `vmm01.contoso.local`

@@ -23,7 +23,7 @@ use crate::finding::{Finding, Outcome, OutcomeRecord, Severity, host_ids};
 use crate::model::Document;
 use crate::parse::{self, InputError};
 use crate::plan::{self, PlanError};
-use crate::source::{FileId, SourceDb, SourceText, Span};
+use crate::source::{FileId, Snippet, SourceDb, SourceText, Span};
 
 /// What was made of one input file (for `inspect` and the summary).
 #[derive(Clone, Debug)]
@@ -85,7 +85,7 @@ struct Output {
     failures: Vec<RuleFailure>,
     /// Per finding (by index in `findings`) the lines it points at, with the span moved into
     /// them; registered in the source db once the parallel part is over.
-    snippets: Vec<(usize, Arc<SourceText>, usize, usize)>,
+    snippets: Vec<(usize, Arc<Snippet>)>,
     files: Vec<FileReport>,
     evaluations: u64,
 }
@@ -100,7 +100,7 @@ impl Output {
             other
                 .snippets
                 .into_iter()
-                .map(|(i, t, a, b)| (i + shift, t, a, b)),
+                .map(|(i, snippet)| (i + shift, snippet)),
         );
         self.files.extend(other.files);
         self.evaluations += other.evaluations;
@@ -209,12 +209,13 @@ pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -
         result.computers += bundle.computers.len();
         all.merge(output);
     }
-    for (i, snippet, start, end) in all.snippets.drain(..) {
+    for (i, snippet) in all.snippets.drain(..) {
         if let Some(f) = all.findings.get_mut(i)
             && let Some(span) = f.span
         {
-            let id = db.add(db.name(span.file).to_owned(), Some(snippet));
-            f.span = Some(Span::new(id, start, end));
+            let id = db.add(db.name(span.file).to_owned(), Some(snippet.text.clone()));
+            f.span = Some(Span::new(id, snippet.start, snippet.end));
+            f.location = Some(snippet.location);
         }
     }
     // Spans into files the main thread kept whole (plan.json, rule data).
@@ -496,7 +497,15 @@ fn check_computer(
             docs.push(doc);
         }
     }
-    let facts_doc = run.place(facts.to_document());
+    // Bundle-level rules run after this computer's exports are dropped: let its facts keep
+    // the lines they were read from so findings on them can still show where.
+    let keep_lines = run
+        .rules
+        .rules
+        .iter()
+        .any(|r| r.per_bundle)
+        .then_some(&texts);
+    let facts_doc = run.place(facts.to_document(keep_lines));
     drop(facts);
     let name: ImmutableString = computer.name.as_str().into();
     let subject = Computer(Arc::new(ComputerData {
@@ -512,7 +521,6 @@ fn check_computer(
         docs: ctx_docs,
         plan: run.plan.clone(),
         data: run.rules.data.clone(),
-        options: None,
     });
     let rules = run.rules;
     let names = run.local_names();
@@ -552,17 +560,17 @@ fn check_computer(
 /// memory stays bounded however many files have findings. The documents and texts of the
 /// computer are dropped by the caller right after.
 fn attach_snippets(out: &mut Output, texts: &BTreeMap<FileId, Arc<SourceText>>) {
-    /// A finding on a whole block (a `Node`) shows its first lines, not hundreds.
-    const MAX_LINES: usize = 8;
-    for (i, f) in out.findings.iter_mut().enumerate() {
+    for (i, f) in out.findings.iter().enumerate() {
         let Some(span) = f.span else { continue };
-        let Some(text) = texts.get(&span.file) else {
+        if out.snippets.iter().any(|(j, _)| *j == i) {
             continue;
-        };
-        let (start, end) = (span.start as usize, span.end as usize);
-        f.location = Some(text.location(start, end));
-        let (snippet, s, e) = text.snippet(start, end, MAX_LINES);
-        out.snippets.push((i, Arc::new(snippet), s, e));
+        }
+        if let Some(text) = texts.get(&span.file) {
+            out.snippets.push((
+                i,
+                Arc::new(text.snippet_of(span.start as usize, span.end as usize)),
+            ));
+        }
     }
 }
 
@@ -587,7 +595,6 @@ fn run_bundle_rules(run: &BundleRun, computers: Vec<Computer>) -> Output {
         docs: ctx_docs,
         plan: run.plan.clone(),
         data: run.rules.data.clone(),
-        options: None,
     });
     let subject = BundleSubject(Arc::new(BundleData {
         name: run.bundle.display.as_str().into(),
@@ -672,7 +679,11 @@ fn record(
     if !state.reports.is_empty() {
         record.outcome = Outcome::Fail;
         for r in state.reports {
-            let (span, path) = r.at.map_or((None, None), |at| (at.span, at.path));
+            let (span, path, snippet) =
+                r.at.map_or((None, None, None), |at| (at.span, at.path, at.snippet));
+            if let Some(snippet) = snippet {
+                out.snippets.push((out.findings.len(), snippet));
+            }
             out.findings.push(run.finding(
                 &names.bundle,
                 id.clone(),

@@ -164,8 +164,9 @@ fn file_stem(path: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
-fn is_library(path: &str) -> bool {
-    path.rsplit('/').nth(1) == Some("lib")
+/// Whether the file sits directly in a folder named `dir` (`lib/`, `data/`).
+fn is_in(path: &str, dir: &str) -> bool {
+    path.rsplit('/').nth(1) == Some(dir)
 }
 
 impl RuleSet {
@@ -189,7 +190,23 @@ impl RuleSet {
                 crate::source::Encoding::Utf8,
             ));
             let file = db.add(f.path.clone(), Some(source));
+            let stem = file_stem(&f.path).to_owned();
+            let shadows = |what: &str| RuleProblem {
+                rule: None,
+                span: Some(Span::new(file, 0, 0)),
+                message: format!(
+                    "`{stem}` is already a {what} name: a custom one may not replace it, because the built-in rules rely on it; rename it"
+                ),
+                notes: vec![],
+            };
             if f.path.ends_with(".json") {
+                if !is_in(&f.path, "data") {
+                    continue;
+                }
+                if data.contains_key(&stem) {
+                    set.problems.push(shadows("data table"));
+                    continue;
+                }
                 let parsed = crate::parse::json::parse(file, f.text.clone());
                 for e in parsed.errors {
                     set.problems.push(RuleProblem {
@@ -203,8 +220,12 @@ impl RuleSet {
                 doc.kind = crate::model::DocKind::Data;
                 doc.base = next_id;
                 next_id = next_id.saturating_add(doc.len() as u32);
-                data.insert(file_stem(&f.path).to_owned(), Arc::new(doc));
-            } else if is_library(&f.path) {
+                data.insert(stem, Arc::new(doc));
+            } else if is_in(&f.path, "lib") {
+                if set.libs.iter().any(|l| l.name == stem) {
+                    set.problems.push(shadows("library"));
+                    continue;
+                }
                 set.libs.push(Library {
                     name: file_stem(&f.path).to_owned(),
                     path: f.path,
@@ -254,6 +275,7 @@ impl RuleSet {
                     ),
                     notes: vec![],
                 });
+                continue;
             }
             if let Some(other) = set.rules.iter().find(|r| r.meta.id == meta.id) {
                 set.problems.push(RuleProblem {

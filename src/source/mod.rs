@@ -66,6 +66,33 @@ pub struct DecodeProblem {
     pub message: String,
 }
 
+/// The lines a finding points at, cut out of a file, with the finding's range inside them and
+/// its location in the file.
+#[derive(Clone, Debug)]
+pub struct Snippet {
+    pub text: Arc<SourceText>,
+    pub start: usize,
+    pub end: usize,
+    pub location: crate::finding::Location,
+}
+
+impl SourceText {
+    /// At most this many lines are kept for a finding on a whole block.
+    pub const SNIPPET_MAX_LINES: usize = 8;
+
+    /// A [`Snippet`] for a byte range of this text.
+    pub fn snippet_of(&self, start: usize, end: usize) -> Snippet {
+        let location = self.location(start, end);
+        let (text, start, end) = self.snippet(start, end, Self::SNIPPET_MAX_LINES);
+        Snippet {
+            text: Arc::new(text),
+            start,
+            end,
+            location,
+        }
+    }
+}
+
 /// A decoded file (or a snippet of one): its text and what is needed to point into it.
 #[derive(Debug)]
 pub struct SourceText {
