@@ -1,0 +1,89 @@
+//! The documentation users copy from must match the code: every host API item and every fact
+//! is documented, and the README's commands and sample output are real.
+
+use std::process::Command;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn every_host_api_item_is_documented_in_docs_rules_md() {
+    let docs = read("docs/rules.md");
+    let missing: Vec<&str> = uplint::rules::api::API_ITEMS
+        .iter()
+        .copied()
+        .filter(|item| !docs.contains(&format!("### `{item}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/rules.md has no `### `item`` section for: {missing:?}"
+    );
+}
+
+#[test]
+fn every_api_item_is_really_registered() {
+    // The list the docs test reads must not drift from the engine either: call each function
+    // name and read each property once through a real engine.
+    let engine = uplint::rules::engine::build(&[]);
+    let signatures: Vec<String> = engine.gen_fn_signatures(false);
+    for item in uplint::rules::api::API_ITEMS {
+        let name = item.rsplit('.').next().unwrap_or(item);
+        let registered = signatures
+            .iter()
+            .any(|s| s.starts_with(&format!("{name}(")) || s.starts_with(&format!("get${name}(")));
+        assert!(
+            registered,
+            "API_ITEMS lists `{item}` but the engine has no `{name}`: {signatures:#?}"
+        );
+    }
+}
+
+#[test]
+fn every_fact_is_documented_with_its_export_command_in_docs_bundle_md() {
+    let docs = read("docs/bundle.md");
+    for fact in uplint::facts::CATALOG {
+        assert!(
+            docs.contains(&format!("`{}`", fact.key)),
+            "docs/bundle.md does not document `{}`",
+            fact.key
+        );
+        assert!(
+            docs.contains(fact.export),
+            "docs/bundle.md does not give the command for `{}`: {}",
+            fact.key,
+            fact.export
+        );
+    }
+}
+
+#[test]
+fn the_readme_test_command_is_what_ci_runs() {
+    let readme = read("README.md");
+    let ci = read(".ci/run");
+    assert!(readme.contains("\ncargo test --release\n"));
+    assert!(
+        ci.contains("\ncargo test --release\n"),
+        ".ci/run must run the README's test command"
+    );
+    assert!(readme.contains("\ncargo run --release -- check corpora/vmm-2012r2-to-2016\n"));
+}
+
+#[test]
+fn the_readme_sample_output_is_real() {
+    let readme = read("README.md");
+    let start = readme.find("```text\n").expect("sample block") + "```text\n".len();
+    let sample = &readme[start..start + readme[start..].find("```").expect("end of sample")];
+    let out = Command::new(env!("CARGO_BIN_EXE_uplint"))
+        .args(["check", "corpora/vmm-2012r2-to-2016"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run uplint");
+    let actual = String::from_utf8_lossy(&out.stdout);
+    for block in sample.split("\n\n") {
+        assert!(
+            actual.contains(block.trim_end()),
+            "README sample block not in the real output:\n{block}\n--- real output:\n{actual}"
+        );
+    }
+}
