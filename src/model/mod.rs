@@ -373,7 +373,7 @@ impl Builder {
                 names: Vec::new(),
                 owned: Vec::new(),
                 origins: Vec::new(),
-                name_ids: HashMap::with_capacity_and_hasher(64, BuildFnv),
+                name_ids: HashMap::with_capacity_and_hasher((estimate / 16).min(64), BuildFnv),
             },
             pending: Vec::with_capacity(64),
             open: Vec::new(),

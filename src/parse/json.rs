@@ -24,11 +24,21 @@ const MAX_DEPTH: usize = 256;
 
 const TRUNCATED: &str = "the JSON document ends too early (truncated file?)";
 
+/// A `{` or `[` followed by what can start a member or element: an INI section header
+/// (`[Identification]`) also starts with `[`.
 fn recognize(text: &str) -> bool {
-    matches!(
-        super::trim_start(text).as_bytes().first(),
-        Some(b'{' | b'[')
-    )
+    let t = super::trim_start(text);
+    let mut bytes = t.bytes();
+    let open = bytes.next();
+    let next = bytes.find(|b| !b.is_ascii_whitespace());
+    match open {
+        Some(b'{') => matches!(next, Some(b'"' | b'}')),
+        Some(b'[') => matches!(
+            next,
+            Some(b'{' | b'[' | b'"' | b']' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+        ),
+        _ => false,
+    }
 }
 
 pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
@@ -421,6 +431,15 @@ mod tests {
         let parsed = p(&text);
         assert_eq!(parsed.errors.len(), 1);
         assert!(parsed.errors[0].message.contains("nesting"));
+    }
+
+    #[test]
+    fn ini_sections_and_text_are_not_json() {
+        assert!(recognize("{\r\n    \"Caption\":  1}"));
+        assert!(recognize("[\n  {\"a\": 1}\n]"));
+        assert!(recognize("[]"));
+        assert!(!recognize("[Identification]\r\nAction=InstallPrimarySite"));
+        assert!(!recognize("{not json}"));
     }
 
     #[test]

@@ -24,8 +24,15 @@ pub const FORMAT: Format = Format {
 
 const MAX_DEPTH: usize = 256;
 
+/// An XML declaration, comment or doctype, or an element: CMTrace logs start `<![LOG[`.
 fn recognize(text: &str) -> bool {
-    super::trim_start(text).starts_with('<')
+    let t = super::trim_start(text);
+    t.starts_with("<?xml")
+        || t.starts_with("<!--")
+        || t.starts_with("<!DOCTYPE")
+        || t.strip_prefix('<')
+            .and_then(|r| r.chars().next())
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
 }
 
 struct PendingText {
@@ -226,6 +233,16 @@ mod tests {
         assert_eq!(parsed.errors.len(), 1);
         let parsed = parse(FileId(0), Arc::from("<a><b>x</c></a>"));
         assert_eq!(parsed.errors.len(), 1);
+    }
+
+    #[test]
+    fn logs_that_start_with_angle_brackets_are_not_xml() {
+        assert!(recognize("\u{feff}<?xml version=\"1.0\"?><a/>"));
+        assert!(recognize("<Objs Version=\"1.1.0.1\">"));
+        assert!(!recognize(
+            "<![LOG[Successfully loaded]LOG]!><time=\"12:00\">"
+        ));
+        assert!(!recognize("<< not xml"));
     }
 
     #[test]

@@ -192,7 +192,12 @@ struct At {
 pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -> RunResult {
     let mut result = RunResult::default();
     let mut all = Output::default();
+    let started = std::time::Instant::now();
+    let phase = |what: &str| {
+        crate::log::debug(&format!("{:>8.3}s {what}", started.elapsed().as_secs_f64()))
+    };
     for path in paths {
+        phase(&format!("listing {}", path.display()));
         let bundle = match bundle::discover(path) {
             Ok(b) => b,
             Err(e) => {
@@ -204,11 +209,17 @@ pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -
         for f in &bundle.files {
             db.add(bundle.display_path(&f.rel), None);
         }
+        phase(&format!(
+            "checking {} file(s) of {} computer(s)",
+            bundle.files.len(),
+            bundle.computers.len()
+        ));
         let (output, plan_errors) = check_bundle(&bundle, first_file, rules, db);
         result.plan_errors.extend(plan_errors);
         result.computers += bundle.computers.len();
         all.merge(output);
     }
+    phase(&format!("sorting {} finding(s)", all.findings.len()));
     for (i, snippet) in all.snippets.drain(..) {
         if let Some(f) = all.findings.get_mut(i)
             && let Some(span) = f.span
@@ -233,6 +244,7 @@ pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -
     all.outcomes
         .sort_by(|a, b| (&a.bundle, &a.rule, &a.subject).cmp(&(&b.bundle, &b.rule, &b.subject)));
     all.files.sort_by_key(|f| f.file);
+    phase("done");
     result.findings = all.findings;
     result.outcomes = all.outcomes;
     result.files = all.files;
@@ -333,7 +345,7 @@ fn check_bundle(
     root_docs.into_iter().for_each(|o| out.merge(o));
     run.shared_docs.sort_by_key(|d| d.base);
 
-    let per_computer: Vec<(Output, Computer)> = bundle
+    let per_computer: Vec<(Output, Option<Computer>)> = bundle
         .computers
         .par_iter()
         .enumerate()
@@ -342,7 +354,7 @@ fn check_bundle(
     let mut computers = Vec::with_capacity(per_computer.len());
     for (o, c) in per_computer {
         out.merge(o);
-        computers.push(c);
+        computers.extend(c);
     }
     out.merge(run_bundle_rules(&run, computers));
     (out, plan_errors)
@@ -464,11 +476,13 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
     }
 }
 
+/// Checks one computer; returns what it produced and, when bundle-level rules will need it,
+/// a handle on its facts.
 fn check_computer(
     run: &BundleRun,
     index: usize,
     computer: &bundle::Computer,
-) -> (Output, Computer) {
+) -> (Output, Option<Computer>) {
     let subject_name = run.computers.get(index).cloned();
     let mut out = Output::default();
     let mut texts = BTreeMap::new();
@@ -548,12 +562,14 @@ fn check_computer(
     });
     attach_snippets(&mut out, &texts);
     drop(names);
-    let kept_subject = Computer(Arc::new(ComputerData {
-        name,
-        facts: Node::root(facts_doc),
-        exports: Vec::new(),
-    }));
-    (out, kept_subject)
+    let kept = keep_lines.is_some().then(|| {
+        Computer(Arc::new(ComputerData {
+            name,
+            facts: Node::root(facts_doc),
+            exports: Vec::new(),
+        }))
+    });
+    (out, kept)
 }
 
 /// Findings keep only the lines they point at (and their location), never whole files, so

@@ -1,0 +1,88 @@
+//! Real exports written by other people (`../shared/realworld/`, see its PROVENANCE.md), read
+//! when that folder exists beside the project. They are never copied into this repository.
+//! Every file must be decoded, then recognized and parsed or reported as unrecognized, without
+//! a panic or a hang; the table printed here shows what each file yields.
+
+#![allow(clippy::print_stderr)] // the table of what each real file yields is for the reader of the test log
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use uplint::parse;
+use uplint::source::{FileId, SourceText};
+
+fn realworld() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld");
+    dir.is_dir().then_some(dir)
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else if p.file_name().is_some_and(|n| n != "PROVENANCE.md") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_real_export_is_read_or_reported_without_panic_or_hang() {
+    let Some(dir) = realworld() else {
+        eprintln!("../shared/realworld not present: conformance test skipped");
+        return;
+    };
+    let mut all = Vec::new();
+    files(&dir, &mut all);
+    all.sort();
+    assert!(
+        all.len() >= 40,
+        "expected the 46 real exports, found {}",
+        all.len()
+    );
+    let mut table = Vec::new();
+    for path in all {
+        let name = path
+            .strip_prefix(&dir)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let bytes = std::fs::read(&path).expect("read");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let (text, problems) = SourceText::decode(&bytes);
+            let row = match parse::recognize(&text.text) {
+                Some(format) => {
+                    let parsed = (format.parse)(FileId(0), text.text.clone());
+                    let mut facts = uplint::facts::FactSet::default();
+                    let doc = std::sync::Arc::new(parsed.doc);
+                    facts.extract_from(&doc);
+                    format!(
+                        "{:<12} {:<12} nodes {:>6}  errors {:>2}  facts {:>2}",
+                        format.name,
+                        text.encoding.name(),
+                        doc.len(),
+                        parsed.errors.len() + problems.len(),
+                        facts.values.len()
+                    )
+                }
+                None => format!("{:<12} {:<12}", "unrecognized", text.encoding.name()),
+            };
+            let _ = tx.send(row);
+        });
+        match rx.recv_timeout(Duration::from_secs(if std::env::var_os("CI").is_some() {
+            60
+        } else {
+            20
+        })) {
+            Ok(row) => table.push(format!("{name:<70} {row}")),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("{name}: parsing did not finish (hang?)")
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{name}: the parser panicked"),
+        }
+    }
+    eprintln!("{}", table.join("\n"));
+}
