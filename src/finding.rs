@@ -45,7 +45,7 @@ pub mod host_ids {
 }
 
 /// Where a finding is, computed while the file's text is at hand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
 pub struct Location {
     /// 1-based line and character column of the start and end.
     pub line: usize,

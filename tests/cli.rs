@@ -1,5 +1,8 @@
 //! The `uplint` binary as users run it: exit codes, reports, broken rules, broken inputs.
 
+mod common;
+use common::copy_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -446,18 +449,6 @@ fn rules_and_explain_come_from_the_rule_headers() {
         "{}",
         unknown.stderr
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).expect("copy");
-        }
-    }
 }
 
 /// A validator for the subset of JSON Schema the report schema uses.

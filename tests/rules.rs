@@ -1,5 +1,8 @@
 //! Every built-in rule against its fixture bundles in `tests/rules/<ID>/{pass,fail}/<case>/`.
 
+mod common;
+use common::copy_dir;
+
 use std::path::Path;
 
 use uplint::fixtures::{self, CaseKind};
@@ -104,16 +107,4 @@ fn a_case_that_expects_the_wrong_line_fails() {
         "{:?}",
         result.problems
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).expect("copy");
-        }
-    }
 }

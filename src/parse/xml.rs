@@ -74,50 +74,20 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
             Event::Text(t) => {
                 let raw: &str = &t;
                 let at = offset_of(raw).unwrap_or(before);
-                let p = pending.get_or_insert(PendingText {
-                    start: at,
-                    end: at,
-                    text: String::new(),
-                    verbatim: true,
-                });
-                p.verbatim &= p.end == at;
-                p.text.push_str(raw);
-                p.end = at + raw.len();
+                PendingText::append(&mut pending, at, at + raw.len(), raw, true);
             }
             Event::CData(t) => {
                 let raw: &str = &t;
-                let p = pending.get_or_insert(PendingText {
-                    start: before,
-                    end: before,
-                    text: String::new(),
-                    verbatim: false,
-                });
-                p.verbatim = false;
-                p.text.push_str(raw);
-                p.end = after;
+                PendingText::append(&mut pending, before, after, raw, false);
             }
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {
                     Ok(Some(c)) => Some(c.to_string()),
                     _ => quick_xml::escape::resolve_predefined_entity(&r).map(str::to_owned),
                 };
-                let p = pending.get_or_insert(PendingText {
-                    start: before,
-                    end: before,
-                    text: String::new(),
-                    verbatim: false,
-                });
-                p.verbatim = false;
-                match resolved {
-                    Some(s) => p.text.push_str(&s),
-                    None => {
-                        let raw: &str = &r;
-                        p.text.push('&');
-                        p.text.push_str(raw);
-                        p.text.push(';');
-                    }
-                }
-                p.end = after;
+                let raw: &str = &r;
+                let text = resolved.unwrap_or_else(|| format!("&{raw};"));
+                PendingText::append(&mut pending, before, after, &text, false);
             }
             Event::Start(e) | Event::Empty(e) if open_tags.len() >= MAX_DEPTH => {
                 let _ = e;
@@ -186,6 +156,28 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
     Parsed {
         doc: b.finish(),
         errors,
+    }
+}
+
+impl PendingText {
+    /// Adds a piece of text content that ends at `end`; `verbatim` when it is exactly the
+    /// source bytes before `end` (no entity resolved), which keeps the value a slice.
+    fn append(
+        pending: &mut Option<PendingText>,
+        start: usize,
+        end: usize,
+        text: &str,
+        verbatim: bool,
+    ) {
+        let p = pending.get_or_insert(PendingText {
+            start,
+            end: start,
+            text: String::new(),
+            verbatim: true,
+        });
+        p.verbatim &= verbatim && p.end == start;
+        p.text.push_str(text);
+        p.end = end;
     }
 }
 

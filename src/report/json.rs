@@ -52,16 +52,13 @@ pub struct SeverityCounts {
     pub info: usize,
 }
 
-/// Where something is in a file.
+/// Where something is in a file: its path as shown to users, then line, column and the byte
+/// range in the file as it is on disk.
 #[derive(Serialize)]
 pub struct Location {
     pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-    pub byte_offset: usize,
-    pub byte_length: usize,
+    #[serde(flatten)]
+    pub at: crate::finding::Location,
 }
 
 #[derive(Serialize)]
@@ -104,18 +101,10 @@ pub struct Problem {
 
 pub fn location(db: &SourceDb, span: Span) -> Option<Location> {
     let text = db.text(span.file)?;
-    let (line, column) = text.line_col(span.start as usize);
-    let (end_line, end_column) = text.line_col(span.end as usize);
-    let byte_offset = text.original_offset(span.start as usize);
-    let byte_end = text.original_offset(span.end as usize);
+    let at = text.location(span.start as usize, span.end as usize);
     Some(Location {
         file: db.name(span.file).to_owned(),
-        line,
-        column,
-        end_line,
-        end_column,
-        byte_offset,
-        byte_length: byte_end.saturating_sub(byte_offset),
+        at,
     })
 }
 
@@ -128,14 +117,9 @@ fn finding<'a>(input: &'a ReportInput, f: &'a Finding) -> JsonFinding<'a> {
         bundle: &f.bundle,
         computer: f.computer.as_deref(),
         file_in_bundle: f.file_in_bundle.as_deref(),
-        location: f.span.zip(f.location).map(|(s, l)| Location {
+        location: f.span.zip(f.location).map(|(s, at)| Location {
             file: input.db.name(s.file).to_owned(),
-            line: l.line,
-            column: l.column,
-            end_line: l.end_line,
-            end_column: l.end_column,
-            byte_offset: l.byte_offset,
-            byte_length: l.byte_length,
+            at,
         }),
         path: f.path.as_deref(),
         actual: f.actual.as_deref(),

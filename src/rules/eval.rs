@@ -148,6 +148,25 @@ impl BundleRun<'_> {
         }
     }
 
+    /// A finding uplint itself raises about an input (not a rule's).
+    fn host_finding(
+        &self,
+        id: &str,
+        severity: Severity,
+        computer: Option<&Arc<str>>,
+        message: String,
+        at: At,
+    ) -> Finding {
+        self.finding(
+            &self.display,
+            Arc::from(id),
+            severity,
+            computer,
+            message,
+            at,
+        )
+    }
+
     fn finding(
         &self,
         bundle: &Arc<str>,
@@ -300,9 +319,8 @@ fn check_bundle(
     };
     let mut out = Output::default();
     for (path, reason) in &bundle.skipped {
-        out.findings.push(run.finding(
-            &run.display,
-            Arc::from(host_ids::SKIPPED_ENTRY),
+        out.findings.push(run.host_finding(
+            host_ids::SKIPPED_ENTRY,
             Severity::Warning,
             None,
             format!("`{path}` was not read: {reason}"),
@@ -386,9 +404,8 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
     let bytes = match std::fs::read(&file.abs) {
         Ok(b) => b,
         Err(e) => {
-            output.findings.push(run.finding(
-                &run.display,
-                Arc::from(host_ids::INPUT_ERROR),
+            output.findings.push(run.host_finding(
+                host_ids::INPUT_ERROR,
                 Severity::Error,
                 computer,
                 format!("cannot read `{}`: {e}", file.rel),
@@ -439,9 +456,8 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
                     .min(200),
             );
             let shown: String = first_line.chars().take(60).collect();
-            output.findings.push(run.finding(
-                &run.display,
-                Arc::from(host_ids::UNRECOGNIZED_FILE),
+            output.findings.push(run.host_finding(
+                host_ids::UNRECOGNIZED_FILE,
                 Severity::Info,
                 computer,
                 format!("no export format recognized this file; it starts with `{shown}`"),
@@ -455,9 +471,8 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
     report.input_errors = errors.len();
     let clean = errors.is_empty();
     for e in errors {
-        output.findings.push(run.finding(
-            &run.display,
-            Arc::from(host_ids::INPUT_ERROR),
+        output.findings.push(run.host_finding(
+            host_ids::INPUT_ERROR,
             Severity::Error,
             computer,
             e.message,
