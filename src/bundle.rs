@@ -1,13 +1,25 @@
 //! Bundles: finding the files of a collected estate, in a stable order, without touching them.
 //!
-//! A bundle is a directory with `plan.json` at its root and one folder per computer (see
-//! `docs/bundle.md`). Everything under a computer's folder belongs to that computer; other
-//! files at the root belong to the bundle as a whole. Symbolic links are never followed: a link
-//! could lead out of the bundle, so it is listed as skipped instead. Nothing here opens a file
-//! for writing.
+//! A bundle is a directory, or a `.zip` of one, with `plan.json` at its root and one folder per
+//! computer (see `docs/bundle.md`). Everything under a computer's folder belongs to that
+//! computer; other files at the root belong to the bundle as a whole. Symbolic links are never
+//! followed and archive entries with `..` or absolute paths are refused: either could lead out
+//! of the bundle, so they are listed as skipped instead. A zip is read in place, never
+//! extracted; nothing here opens a file for writing.
 
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Limits that keep a hostile or damaged archive from exhausting memory.
+pub mod limits {
+    /// A zip bundle is read into memory once; larger archives must be extracted first.
+    pub const MAX_ARCHIVE_BYTES: u64 = 2 << 30;
+    pub const MAX_ENTRIES: usize = 200_000;
+    /// Per file, after decompression (checked while reading, not trusted from the header).
+    pub const MAX_ENTRY_BYTES: u64 = 256 << 20;
+}
 
 /// One file of a bundle.
 #[derive(Clone, Debug)]
@@ -17,6 +29,21 @@ pub struct BundleFile {
     pub abs: PathBuf,
     /// Index into [`Bundle::computers`], or `None` for files at the bundle root.
     pub computer: Option<usize>,
+    /// For a zip bundle, the entry's index in the archive.
+    pub entry: Option<usize>,
+}
+
+/// A zip bundle: the archive's bytes and its parsed directory. Cloning the archive handle is
+/// cheap (the directory is shared), which lets worker threads read entries independently.
+#[derive(Clone)]
+pub struct ZipSource {
+    archive: zip::ZipArchive<std::io::Cursor<Arc<[u8]>>>,
+}
+
+impl std::fmt::Debug for ZipSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ZipSource({} entries)", self.archive.len())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +63,7 @@ pub struct Bundle {
     pub computers: Vec<Computer>,
     /// Entries that were not read, with the reason (links, unreadable folders).
     pub skipped: Vec<(String, String)>,
+    pub zip: Option<Arc<ZipSource>>,
 }
 
 impl Bundle {
@@ -45,6 +73,26 @@ impl Bundle {
         } else {
             format!("{}/{}", self.display.trim_end_matches(['/', '\\']), rel)
         }
+    }
+
+    /// The bytes of one file, from the folder or from the archive.
+    pub fn read(&self, file: &BundleFile) -> std::io::Result<Vec<u8>> {
+        let (Some(zip), Some(entry)) = (&self.zip, file.entry) else {
+            return fs::read(&file.abs);
+        };
+        let mut archive = zip.archive.clone();
+        let entry = archive.by_index(entry).map_err(std::io::Error::other)?;
+        let mut bytes = Vec::with_capacity(entry.size().min(limits::MAX_ENTRY_BYTES) as usize);
+        entry
+            .take(limits::MAX_ENTRY_BYTES + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > limits::MAX_ENTRY_BYTES {
+            return Err(std::io::Error::other(format!(
+                "the archive entry expands to more than {} MiB; extract the bundle to check it",
+                limits::MAX_ENTRY_BYTES >> 20
+            )));
+        }
+        Ok(bytes)
     }
 
     /// Files at the bundle root other than the plan.
@@ -68,7 +116,7 @@ impl std::fmt::Display for OpenError {
 
 pub const PLAN_FILE: &str = "plan.json";
 
-/// Lists a bundle directory.
+/// Lists a bundle: a directory, or a zip archive of one.
 pub fn discover(path: &Path) -> Result<Bundle, OpenError> {
     let display = path.to_string_lossy().replace('\\', "/");
     let err = |reason: String| OpenError {
@@ -76,22 +124,58 @@ pub fn discover(path: &Path) -> Result<Bundle, OpenError> {
         reason,
     };
     let meta = fs::metadata(path).map_err(|e| err(e.to_string()))?;
-    if !meta.is_dir() {
-        return Err(err(
-            "not a directory (a bundle is a folder with one sub-folder per computer)".into(),
+    if meta.is_file() && is_zip(path) {
+        let listing = list_zip(path, meta.len()).map_err(err)?;
+        return Ok(assemble(
+            display,
+            path,
+            listing.found,
+            listing.skipped,
+            Some(Arc::new(listing.zip)),
         ));
     }
-    let (mut found, skipped) = list(path);
+    if !meta.is_dir() {
+        return Err(err(
+            "not a directory or a .zip (a bundle is a folder with one sub-folder per computer)"
+                .into(),
+        ));
+    }
+    let (found, skipped) = list(path);
+    let found = found.into_iter().map(|rel| (rel, None)).collect();
+    Ok(assemble(display, path, found, skipped, None))
+}
+
+/// A file found in a bundle: its path inside the bundle, and its index in the archive when the
+/// bundle is a zip.
+type Found = (String, Option<usize>);
+
+/// What a zip archive holds, as a bundle.
+struct ZipListing {
+    zip: ZipSource,
+    found: Vec<Found>,
+    /// Entries refused, with the reason.
+    skipped: Vec<(String, String)>,
+}
+
+/// Orders the files and assigns each to its computer (the first folder of its path).
+fn assemble(
+    display: String,
+    root: &Path,
+    mut found: Vec<Found>,
+    skipped: Vec<(String, String)>,
+    zip: Option<Arc<ZipSource>>,
+) -> Bundle {
     found.sort();
     let mut bundle = Bundle {
         display,
-        root: path.to_path_buf(),
+        root: root.to_path_buf(),
         plan: None,
         files: Vec::new(),
         computers: Vec::new(),
         skipped,
+        zip,
     };
-    for rel in found {
+    for (rel, entry) in found {
         let computer = match rel.split_once('/') {
             Some((dir, _)) => {
                 // Sorted paths keep each computer's files together: only the last can match.
@@ -111,12 +195,92 @@ pub fn discover(path: &Path) -> Result<Bundle, OpenError> {
             bundle.plan = Some(bundle.files.len());
         }
         bundle.files.push(BundleFile {
-            abs: path.join(&rel),
+            abs: root.join(&rel),
             rel,
             computer,
+            entry,
         });
     }
-    Ok(bundle)
+    bundle
+}
+
+fn is_zip(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06")
+}
+
+/// Reads a zip's directory: its files (path inside the bundle, entry index) and what was
+/// refused. A single top folder holding everything (what "Send to > Compressed folder" on the
+/// bundle folder makes) is not a computer: it is stripped.
+fn list_zip(path: &Path, size: u64) -> Result<ZipListing, String> {
+    if size > limits::MAX_ARCHIVE_BYTES {
+        return Err(format!(
+            "the archive is larger than {} GiB; extract it and check the folder",
+            limits::MAX_ARCHIVE_BYTES >> 30
+        ));
+    }
+    let bytes: Arc<[u8]> = fs::read(path).map_err(|e| e.to_string())?.into();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable zip archive: {e}"))?;
+    if archive.len() > limits::MAX_ENTRIES {
+        return Err(format!(
+            "the archive has more than {} entries",
+            limits::MAX_ENTRIES
+        ));
+    }
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    for i in 0..archive.len() {
+        let Ok(entry) = archive.by_index_raw(i) else {
+            skipped.push((format!("entry #{i}"), "unreadable archive entry".to_owned()));
+            continue;
+        };
+        let name = entry
+            .name()
+            .map(|n| n.replace('\\', "/"))
+            .unwrap_or_default();
+        if entry.is_dir() {
+            continue;
+        }
+        let escapes = name.split('/').any(|part| part == "..") || entry.enclosed_name().is_none();
+        if escapes {
+            skipped.push((
+                name,
+                "path leads out of the bundle (`..` or absolute): refused".to_owned(),
+            ));
+        } else if entry.is_symlink() {
+            skipped.push((name, LINK.to_owned()));
+        } else {
+            found.push((name.trim_start_matches("./").to_owned(), Some(i)));
+        }
+    }
+    if let Some(top) = wrapper_folder(&found) {
+        for (n, _) in &mut found {
+            n.drain(..top.len());
+        }
+    }
+    Ok(ZipListing {
+        zip: ZipSource { archive },
+        found,
+        skipped,
+    })
+}
+
+/// The folder (with its `/`) that wraps the whole bundle inside an archive: every file is
+/// under it and some file is two levels down, so it holds computer folders rather than being
+/// one.
+fn wrapper_folder(found: &[Found]) -> Option<String> {
+    let top = found
+        .first()?
+        .0
+        .split_once('/')
+        .map(|(t, _)| format!("{t}/"))?;
+    let all_under = found.iter().all(|(n, _)| n.starts_with(&top));
+    let nested = found.iter().any(|(n, _)| n[top.len()..].contains('/'));
+    (all_under && nested).then_some(top)
 }
 
 /// Files found (relative, `/`-separated) and entries not read, with the reason.

@@ -49,7 +49,7 @@ pub struct RuleSelection {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Bundle folders to check (default: the current directory).
+    /// Bundle folders or .zip files to check (default: the current directory).
     #[arg(value_name = "BUNDLE")]
     pub bundles: Vec<PathBuf>,
     #[command(flatten)]

@@ -40,6 +40,10 @@ pub mod host_ids {
     pub const INPUT_ERROR: &str = "input-error";
     /// A file no format recognized.
     pub const UNRECOGNIZED_FILE: &str = "unrecognized-file";
+    /// Two exports of one computer give different values for the same fact.
+    pub const FACT_CONFLICT: &str = "fact-conflict";
+    /// A recognized file with a part uplint cannot read (a localized text output).
+    pub const NOT_UNDERSTOOD: &str = "not-understood";
     /// A file or folder that was not read (links, unreadable entries).
     pub const SKIPPED_ENTRY: &str = "skipped-entry";
 }

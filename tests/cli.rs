@@ -312,6 +312,38 @@ fn a_bundle_level_rule_reports_on_facts_with_their_file_and_line() {
 }
 
 #[test]
+fn two_exports_that_disagree_on_a_fact_are_reported_where_they_disagree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("b");
+    copy_dir(Path::new(CLEAN), &bundle);
+    // A second WinRM export on HV02, taken after someone lowered the quota.
+    let winrm = std::fs::read_to_string(bundle.join("HV02/winrm-config.txt")).expect("winrm");
+    std::fs::write(
+        bundle.join("HV02/winrm-later.txt"),
+        winrm.replace("MaxConnections = 300", "MaxConnections = 30"),
+    )
+    .expect("write");
+    let (code, report) = json(&["--fail-on", "warning", &bundle.to_string_lossy()]);
+    assert_eq!(code, 1);
+    let conflict = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "fact-conflict")
+        .cloned()
+        .unwrap_or_else(|| panic!("no fact-conflict: {report:#}"));
+    assert_eq!(conflict["severity"], "warning");
+    assert_eq!(conflict["file_in_bundle"], "HV02/winrm-later.txt");
+    assert_eq!(conflict["actual"], "30");
+    let message = conflict["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("`winrm.max_connections`")
+            && message.contains("300 in HV02/winrm-config.txt"),
+        "{message}"
+    );
+}
+
+#[test]
 fn fail_on_changes_the_exit_code_only() {
     assert_eq!(uplint(&["check", "--fail-on", "never", CORPUS]).code, 0);
     assert_eq!(uplint(&["check", "--fail-on", "warning", CORPUS]).code, 1);

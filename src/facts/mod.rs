@@ -28,69 +28,145 @@ pub struct FactDef {
     pub description: &'static str,
     /// The command a user runs on the computer to produce an export that yields the fact.
     pub export: &'static str,
+    /// For a list of records (installed software, services…), the fields of each record; the
+    /// first one identifies a record. Empty for a single value.
+    pub fields: &'static [&'static str],
+}
+
+const fn fact(key: &'static str, description: &'static str, export: &'static str) -> FactDef {
+    FactDef {
+        key,
+        description,
+        export,
+        fields: &[],
+    }
+}
+
+const fn records(
+    key: &'static str,
+    description: &'static str,
+    export: &'static str,
+    fields: &'static [&'static str],
+) -> FactDef {
+    FactDef {
+        key,
+        description,
+        export,
+        fields,
+    }
 }
 
 const REG_VMM: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Microsoft System Center Virtual Machine Manager Server" vmm-registry.reg"#;
 const WINRM: &str = "winrm get winrm/config > winrm-config.txt";
 const OS_JSON: &str = "Get-CimInstance Win32_OperatingSystem | Select-Object CSName,Caption,Version,BuildNumber,OSArchitecture,OSLanguage,TotalVisibleMemorySize | ConvertTo-Json > os.json";
+const CS_JSON: &str = "Get-CimInstance Win32_ComputerSystem | Select-Object Name,Domain,PartOfDomain,TotalPhysicalMemory,NumberOfLogicalProcessors | ConvertTo-Json > computersystem.json";
+const CPU_JSON: &str = "Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,Family,Stepping,NumberOfLogicalProcessors | ConvertTo-Json > processor.json";
+const REBOOT_REG: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing" cbs.reg; reg export "HKLM\SYSTEM\CurrentControlSet\Control\Session Manager" session-manager.reg"#;
+const UNINSTALL_REG: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall" uninstall.reg; reg export "HKLM\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall" uninstall-wow64.reg"#;
+const SERVICES_JSON: &str = "Get-CimInstance Win32_Service | Select-Object Name,DisplayName,StartName,State,StartMode | ConvertTo-Json > services.json";
+const FEATURES_JSON: &str = "Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json > features.json";
+const VOLUMES_JSON: &str = "Get-CimInstance Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | ConvertTo-Json > volumes.json";
+const SQL_PROPS: &str = r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineName') AS MachineName, SERVERPROPERTY('ProductVersion') AS ProductVersion, SERVERPROPERTY('Edition') AS Edition, SERVERPROPERTY('Collation') AS Collation" | Export-Csv sql-properties.csv"#;
+const SQL_BACKUPS: &str = r#"Invoke-Sqlcmd -Query "SELECT database_name, type, backup_finish_date FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#;
+const HYPERV_VMS: &str =
+    "Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json";
 
 /// Every fact uplint derives, in the order `inspect` and the docs list them.
 pub static CATALOG: &[FactDef] = &[
-    FactDef {
-        key: "os.caption",
-        description: "Windows edition name",
-        export: OS_JSON,
-    },
-    FactDef {
-        key: "os.version",
-        description: "Windows version (major.minor.build)",
-        export: OS_JSON,
-    },
-    FactDef {
-        key: "os.build",
-        description: "Windows build number",
-        export: OS_JSON,
-    },
-    FactDef {
-        key: "os.language",
-        description: "OS language (LCID)",
-        export: OS_JSON,
-    },
-    FactDef {
-        key: "vmm.version",
-        description: "VMM server ProductVersion",
-        export: REG_VMM,
-    },
-    FactDef {
-        key: "vmm.service_account",
-        description: "VMM service account",
-        export: REG_VMM,
-    },
-    FactDef {
-        key: "vmm.library_share_name",
-        description: "VMM default library share name",
-        export: REG_VMM,
-    },
-    FactDef {
-        key: "vmm.library_share_path",
-        description: "VMM default library share path",
-        export: REG_VMM,
-    },
-    FactDef {
-        key: "winrm.max_concurrent_operations_per_user",
-        description: "WinRM Service MaxConcurrentOperationsPerUser",
-        export: WINRM,
-    },
-    FactDef {
-        key: "winrm.max_connections",
-        description: "WinRM Service MaxConnections",
-        export: WINRM,
-    },
-    FactDef {
-        key: "winrm.max_connections_source",
-        description: "Who set MaxConnections (GPO when set by Group Policy)",
-        export: WINRM,
-    },
+    fact("os.caption", "Windows edition name", OS_JSON),
+    fact("os.version", "Windows version (major.minor.build)", OS_JSON),
+    fact("os.build", "Windows build number", OS_JSON),
+    fact("os.language", "OS language (LCID)", OS_JSON),
+    fact(
+        "computer.domain",
+        "DNS domain (or workgroup) of the computer",
+        CS_JSON,
+    ),
+    fact(
+        "computer.domain_joined",
+        "Whether the computer is a domain member",
+        CS_JSON,
+    ),
+    fact("memory.total_mb", "Physical memory in MB", CS_JSON),
+    fact("cpu.logical_processors", "Logical processors", CS_JSON),
+    fact(
+        "cpu.vendor",
+        "Processor manufacturer (GenuineIntel, AuthenticAMD)",
+        CPU_JSON,
+    ),
+    fact("cpu.family", "Processor family", CPU_JSON),
+    fact("cpu.stepping", "Processor stepping", CPU_JSON),
+    fact(
+        "reboot.pending",
+        "Whether a restart is pending (CBS RebootPending, Windows Update RebootRequired, PendingFileRenameOperations)",
+        REBOOT_REG,
+    ),
+    fact("vmm.version", "VMM server ProductVersion", REG_VMM),
+    fact("vmm.service_account", "VMM service account", REG_VMM),
+    fact(
+        "vmm.library_share_name",
+        "VMM default library share name",
+        REG_VMM,
+    ),
+    fact(
+        "vmm.library_share_path",
+        "VMM default library share path",
+        REG_VMM,
+    ),
+    fact(
+        "winrm.max_concurrent_operations_per_user",
+        "WinRM Service MaxConcurrentOperationsPerUser",
+        WINRM,
+    ),
+    fact(
+        "winrm.max_connections",
+        "WinRM Service MaxConnections",
+        WINRM,
+    ),
+    fact(
+        "winrm.max_connections_source",
+        "Who set MaxConnections (GPO when set by Group Policy)",
+        WINRM,
+    ),
+    fact("sql.version", "SQL Server ProductVersion", SQL_PROPS),
+    fact("sql.edition", "SQL Server edition", SQL_PROPS),
+    fact("sql.collation", "SQL Server collation", SQL_PROPS),
+    records(
+        "software",
+        "Installed programs",
+        UNINSTALL_REG,
+        &["name", "version", "publisher"],
+    ),
+    records(
+        "services",
+        "Windows services",
+        SERVICES_JSON,
+        &["name", "account", "state", "start_mode"],
+    ),
+    records(
+        "features",
+        "Windows roles and features",
+        FEATURES_JSON,
+        &["name", "installed"],
+    ),
+    records(
+        "volumes",
+        "Local disk volumes",
+        VOLUMES_JSON,
+        &["name", "size_bytes", "free_bytes"],
+    ),
+    records(
+        "sql.backups",
+        "Database backups (msdb backup history)",
+        SQL_BACKUPS,
+        &["database", "type", "finished"],
+    ),
+    records(
+        "hyperv.vms",
+        "Hyper-V virtual machines",
+        HYPERV_VMS,
+        &["name", "state", "processors", "memory_mb"],
+    ),
 ];
 
 pub fn definition(key: &str) -> Option<&'static FactDef> {
@@ -128,13 +204,54 @@ pub struct Offer {
     pub origin: Origin,
 }
 
+/// One record of a list fact: its fields as offered.
+#[derive(Clone, Debug, Default)]
+pub struct Record {
+    pub fields: Vec<(&'static str, Offer)>,
+}
+
+impl Record {
+    pub fn field(
+        &mut self,
+        name: &'static str,
+        value: FactValue,
+        doc: &Arc<Document>,
+        node: NodeIdx,
+    ) -> &mut Self {
+        self.fields.push((
+            name,
+            Offer {
+                value,
+                origin: Origin {
+                    doc: doc.clone(),
+                    node,
+                },
+            },
+        ));
+        self
+    }
+
+    /// Two records with the same values in every field are the same record (the same program
+    /// in two exports); any difference keeps both.
+    fn identity(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(f, o)| format!("{f}={}", o.value.to_string().to_ascii_lowercase()))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("\u{1f}"))
+    }
+}
+
 /// Facts of one computer, as offered by its exports.
 #[derive(Debug, Default)]
 pub struct FactSet {
     /// Accepted value per key (first offer in bundle order).
     pub values: BTreeMap<&'static str, Offer>,
-    /// Later offers that disagree with the accepted value.
-    pub conflicts: Vec<(&'static str, Offer)>,
+    /// Records per list fact, one per identity (the first field), first offer wins.
+    pub records: BTreeMap<&'static str, Vec<Record>>,
+    /// Later offers that disagree with the accepted value: (key, accepted, other).
+    pub conflicts: Vec<(&'static str, Offer, Offer)>,
 }
 
 impl FactSet {
@@ -145,7 +262,10 @@ impl FactSet {
         doc: &Arc<Document>,
         node: NodeIdx,
     ) {
-        debug_assert!(definition(key).is_some(), "fact {key} missing from CATALOG");
+        debug_assert!(
+            definition(key).is_some_and(|d| d.fields.is_empty()),
+            "{key} is not a single-value fact"
+        );
         let offer = Offer {
             value,
             origin: Origin {
@@ -157,9 +277,54 @@ impl FactSet {
             None => {
                 self.values.insert(key, offer);
             }
-            Some(existing) if existing.value != offer.value => self.conflicts.push((key, offer)),
+            // The same value read twice (two exports of the same thing) is not a disagreement,
+            // nor is the same file offering it again.
+            Some(existing)
+                if existing.value != offer.value
+                    && !Arc::ptr_eq(&existing.origin.doc, &offer.origin.doc) =>
+            {
+                self.conflicts.push((key, existing.clone(), offer))
+            }
             Some(_) => {}
         }
+    }
+
+    /// Offers evidence for a yes/no fact where any "yes" wins: one export showing a pending
+    /// restart outweighs another that shows none, so this is never a disagreement.
+    pub fn offer_evidence(
+        &mut self,
+        key: &'static str,
+        present: bool,
+        doc: &Arc<Document>,
+        node: NodeIdx,
+    ) {
+        let offer = Offer {
+            value: FactValue::Bool(present),
+            origin: Origin {
+                doc: doc.clone(),
+                node,
+            },
+        };
+        match self.values.get(key) {
+            Some(existing) if existing.value == FactValue::Bool(true) || !present => {}
+            _ => {
+                self.values.insert(key, offer);
+            }
+        }
+    }
+
+    /// Adds a record to a list fact, unless the same record is already there.
+    pub fn add_record(&mut self, key: &'static str, record: Record) {
+        debug_assert!(
+            definition(key).is_some_and(|d| !d.fields.is_empty()),
+            "{key} is not a list fact"
+        );
+        let list = self.records.entry(key).or_default();
+        let id = record.identity();
+        if id.is_some() && list.iter().any(|r| r.identity() == id) {
+            return;
+        }
+        list.push(record);
     }
 
     /// Reads every fact the document can give.
@@ -167,21 +332,42 @@ impl FactSet {
         extract::extract(self, doc);
     }
 
-    /// The facts as a document (`os.version`, …) for rules; every value carries its origin.
-    /// With `texts`, each value also keeps the line it was read from, for findings raised after
-    /// the exports themselves are dropped.
+    /// What one document contributed, for `inspect`: its single values, and a count per list.
+    pub fn contributed_by(&self, doc: &Arc<Document>) -> Vec<(String, String)> {
+        let mine = |o: &Offer| Arc::ptr_eq(&o.origin.doc, doc);
+        let mut out: Vec<(String, String)> = self
+            .values
+            .iter()
+            .filter(|(_, o)| mine(o))
+            .map(|(k, o)| ((*k).to_owned(), o.value.to_string()))
+            .collect();
+        for (key, list) in &self.records {
+            let n = list
+                .iter()
+                .filter(|r| r.fields.first().is_some_and(|(_, o)| mine(o)))
+                .count();
+            if n > 0 {
+                out.push(((*key).to_owned(), format!("{n} record(s)")));
+            }
+        }
+        out
+    }
+
+    /// How many facts (values and records) this set holds.
+    pub fn len(&self) -> usize {
+        self.values.len() + self.records.values().map(Vec::len).sum::<usize>()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The facts as a document (`os.version`, `software[0].name`, …) for rules; every value
+    /// carries its origin. With `texts`, each value also keeps the line it was read from, for
+    /// findings raised after the exports themselves are dropped.
     pub fn to_document(&self, texts: Option<&BTreeMap<FileId, Arc<SourceText>>>) -> Document {
         let mut b = Builder::new(None, DocKind::Facts, Arc::from(""), NodeKind::Object);
-        let mut current_group: Option<&str> = None;
-        for (key, offer) in &self.values {
-            let (group, name) = key.split_once('.').unwrap_or(("", key));
-            if current_group != Some(group) {
-                if current_group.is_some() {
-                    b.close(0);
-                }
-                b.open(NodeKind::Object, Some(group), 0);
-                current_group = Some(group);
-            }
+        let leaf = |b: &mut Builder, name: &str, offer: &Offer| {
             let v = match &offer.value {
                 FactValue::Int(i) => Value::Int(*i),
                 FactValue::Str(s) => Value::Owned(s.clone()),
@@ -203,9 +389,54 @@ impl FactSet {
                     },
                 );
             }
+        };
+        // Group facts by their first segment: `os.version` and `sql.backups` live in objects.
+        let mut groups: BTreeMap<&str, Vec<(&str, Entry<'_>)>> = BTreeMap::new();
+        for (key, offer) in &self.values {
+            let (group, name) = key.split_once('.').unwrap_or(("", key));
+            groups
+                .entry(group)
+                .or_default()
+                .push((name, Entry::Value(offer)));
+        }
+        for (key, list) in &self.records {
+            let (group, name) = key.split_once('.').unwrap_or(("", key));
+            groups
+                .entry(group)
+                .or_default()
+                .push((name, Entry::Records(list)));
+        }
+        for (group, entries) in groups {
+            if !group.is_empty() {
+                b.open(NodeKind::Object, Some(group), 0);
+            }
+            for (name, entry) in entries {
+                match entry {
+                    Entry::Value(offer) => leaf(&mut b, name, offer),
+                    Entry::Records(list) => {
+                        b.open(NodeKind::Array, Some(name), 0);
+                        for record in list {
+                            b.open(NodeKind::Object, None, 0);
+                            for (field, offer) in &record.fields {
+                                leaf(&mut b, field, offer);
+                            }
+                            b.close(0);
+                        }
+                        b.close(0);
+                    }
+                }
+            }
+            if !group.is_empty() {
+                b.close(0);
+            }
         }
         b.finish()
     }
+}
+
+enum Entry<'a> {
+    Value(&'a Offer),
+    Records(&'a [Record]),
 }
 
 #[cfg(test)]
@@ -219,6 +450,11 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), n);
-        assert!(CATALOG.iter().all(|f| f.key.contains('.')));
+        // Single values live in a group (`os.version`); lists may stand alone (`software`).
+        assert!(
+            CATALOG
+                .iter()
+                .all(|f| f.key.contains('.') || !f.fields.is_empty())
+        );
     }
 }

@@ -26,12 +26,21 @@ pub type NodeIdx = u32;
 const NONE: u32 = u32::MAX;
 
 /// What produced a document; decides how structural paths are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum DocKind {
+    #[default]
     Json,
     Registry,
     WinRmConfig,
     Xml,
+    /// PowerShell `Export-Clixml` objects.
+    Clixml,
+    /// `Export-Csv` / `sqlcmd` tables: an array of rows.
+    Csv,
+    /// INI answer files: sections of keys.
+    Ini,
+    /// Command output with labelled lines (`systeminfo`, `ipconfig /all`, WSMan tables).
+    Text,
     /// Per-computer facts derived from the exports.
     Facts,
     /// A knowledge table shipped with the rules (`rules/data/*.json`).
@@ -125,7 +134,7 @@ impl std::fmt::Display for Scalar<'_> {
 }
 
 /// One parsed (or derived) document.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Document {
     pub file: Option<FileId>,
     pub kind: DocKind,
@@ -302,8 +311,10 @@ impl Document {
             let name = self.name(i).map_or("", |n| n.as_str());
             let sep = match self.kind {
                 DocKind::Registry => "\\",
-                DocKind::WinRmConfig | DocKind::Xml => "/",
-                DocKind::Json | DocKind::Facts | DocKind::Data => ".",
+                DocKind::WinRmConfig | DocKind::Xml | DocKind::Ini | DocKind::Text => "/",
+                DocKind::Json | DocKind::Clixml | DocKind::Csv | DocKind::Facts | DocKind::Data => {
+                    "."
+                }
             };
             if !out.is_empty() {
                 out.push_str(sep);

@@ -60,6 +60,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
     Parsed {
         doc: reader.builder.finish(),
         errors,
+        notes: Vec::new(),
     }
 }
 

@@ -6,9 +6,16 @@
 //! could be read plus [`InputError`]s at the byte where it broke, so the rest of the bundle is
 //! still checked and the run is reported incomplete.
 
+pub mod clixml;
+pub mod csv;
+pub mod ini;
+pub mod ipconfig;
 pub mod json;
 pub mod reg;
+pub mod sqlcmd;
+pub mod systeminfo;
 pub mod winrm;
+pub mod wsman_table;
 pub mod xml;
 
 use std::sync::Arc;
@@ -32,11 +39,16 @@ impl InputError {
     }
 }
 
-/// What a parser returns: what it could read, and where it broke.
-#[derive(Debug)]
+/// What a parser returns: what it could read, where it broke, and what it recognized but did
+/// not understand.
+#[derive(Debug, Default)]
 pub struct Parsed {
     pub doc: Document,
+    /// The file is malformed here: reported as `input-error`, the run is incomplete.
     pub errors: Vec<InputError>,
+    /// The file is fine but uplint cannot read this part (a localized `ipconfig`, an unknown
+    /// CLIXML type): reported as a `not-understood` warning, so it is never misread silently.
+    pub notes: Vec<InputError>,
 }
 
 /// One export format.
@@ -50,7 +62,20 @@ pub struct Format {
 }
 
 /// Every known format, most specific first: the first whose recognizer accepts a file wins.
-pub static FORMATS: &[Format] = &[reg::FORMAT, winrm::FORMAT, json::FORMAT, xml::FORMAT];
+/// CSV comes last because almost any text has commas in it.
+pub static FORMATS: &[Format] = &[
+    reg::FORMAT,
+    winrm::FORMAT,
+    wsman_table::FORMAT,
+    systeminfo::FORMAT,
+    ipconfig::FORMAT,
+    clixml::FORMAT,
+    ini::FORMAT,
+    json::FORMAT,
+    xml::FORMAT,
+    sqlcmd::FORMAT,
+    csv::FORMAT,
+];
 
 /// The format of a file, judged from its decoded text.
 pub fn recognize(text: &str) -> Option<&'static Format> {

@@ -161,6 +161,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
     Parsed {
         doc: b.finish(),
         errors,
+        notes: Vec::new(),
     }
 }
 

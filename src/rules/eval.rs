@@ -401,7 +401,7 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
         input_errors: 0,
         facts: Vec::new(),
     };
-    let bytes = match std::fs::read(&file.abs) {
+    let bytes = match run.bundle.read(file) {
         Ok(b) => b,
         Err(e) => {
             output.findings.push(run.host_finding(
@@ -443,6 +443,18 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
             report.format = Some(format.name);
             let parsed = (format.parse)(id, text.text.clone());
             errors.extend(parsed.errors);
+            for note in parsed.notes {
+                output.findings.push(run.host_finding(
+                    host_ids::NOT_UNDERSTOOD,
+                    Severity::Warning,
+                    computer,
+                    note.message,
+                    At {
+                        span: Some(note.span),
+                        ..At::default()
+                    },
+                ));
+            }
             doc = Some(run.place(parsed.doc));
         }
         None => {
@@ -511,20 +523,39 @@ fn check_computer(
         }
         out.merge(loaded.output);
         if let Some(doc) = loaded.doc {
-            let before: Vec<&'static str> = facts.values.keys().copied().collect();
             facts.extract_from(&doc);
             if let Some(report) = out.files.last_mut() {
-                report.facts = facts
-                    .values
-                    .iter()
-                    .filter(|(k, o)| !before.contains(k) && Arc::ptr_eq(&o.origin.doc, &doc))
-                    .map(|(k, o)| ((*k).to_owned(), o.value.to_string()))
-                    .collect();
+                report.facts = facts.contributed_by(&doc);
             }
             let format = report_format(&out, run.file_id(i));
             exports.push((format, Node::root(doc.clone())));
             docs.push(doc);
         }
+    }
+    for (key, accepted, other) in &facts.conflicts {
+        let rel = |o: &crate::facts::Offer| {
+            o.origin
+                .doc
+                .file
+                .and_then(|f| run.rel_of(f))
+                .map_or("?".into(), |r| r.to_string())
+        };
+        out.findings.push(run.host_finding(
+            host_ids::FACT_CONFLICT,
+            Severity::Warning,
+            subject_name.as_ref(),
+            format!(
+                "exports disagree on `{key}`: {} in {}, but {} here; rules use the first",
+                accepted.value,
+                rel(accepted),
+                other.value
+            ),
+            At {
+                span: other.origin.doc.span(other.origin.node),
+                path: Some(other.origin.doc.path(other.origin.node)),
+                actual: Some(other.value.to_string()),
+            },
+        ));
     }
     // Bundle-level rules run after this computer's exports are dropped: let its facts keep
     // the lines they were read from so findings on them can still show where.

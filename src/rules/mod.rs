@@ -83,7 +83,7 @@ fn property_names() -> Vec<&'static str> {
         .iter()
         .flat_map(|f| {
             let (group, key) = f.key.split_once('.').unwrap_or((f.key, f.key));
-            [group, key]
+            [group, key].into_iter().chain(f.fields.iter().copied())
         })
         .chain([
             "upgrades",
