@@ -383,14 +383,18 @@ fn inspect(args: InspectArgs) -> Outcome {
             .iter()
             .filter(|f| {
                 f.file_in_bundle.as_deref() == Some(rel)
-                    && &*f.rule == crate::finding::host_ids::INPUT_ERROR
+                    && [
+                        crate::finding::host_ids::INPUT_ERROR,
+                        crate::finding::host_ids::NOT_UNDERSTOOD,
+                    ]
+                    .contains(&&*f.rule)
             })
             .map(|f| {
                 let at = f
                     .location
                     .map(|l| format!("{}:{}: ", l.line, l.column))
                     .unwrap_or_default();
-                format!("{at}{}", f.message)
+                format!("{} {at}{}", f.rule, f.message)
             })
             .collect()
     };
@@ -402,7 +406,7 @@ fn inspect(args: InspectArgs) -> Outcome {
                 serde_json::json!({
                     "file": f.rel, "computer": f.computer, "format": f.format, "encoding": f.encoding,
                     "facts": f.facts.iter().map(|(k, v)| serde_json::json!({"fact": k, "value": v})).collect::<Vec<_>>(),
-                    "input_errors": errors_of(&f.rel),
+                    "problems": errors_of(&f.rel),
                 })
             })
             .collect();
@@ -424,7 +428,7 @@ fn inspect(args: InspectArgs) -> Outcome {
                 s.push_str(&format!("    {k} = {v}\n"));
             }
             for e in errors_of(&f.rel) {
-                s.push_str(&format!("    input-error {e}\n"));
+                s.push_str(&format!("    {e}\n"));
             }
         }
         for message in &skipped {

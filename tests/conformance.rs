@@ -91,5 +91,8 @@ fn every_real_export_is_read_or_reported_without_panic_or_hang() {
     }
     eprintln!("{}\nrecognized: {recognized} of {total}", table.join("\n"));
     // Issue 3's bar: at least 85% of the real exports are recognized.
-    assert!(recognized * 100 >= total * 85, "only {recognized} of {total} real exports recognized");
+    assert!(
+        recognized * 100 >= total * 85,
+        "only {recognized} of {total} real exports recognized"
+    );
 }
