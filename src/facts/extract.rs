@@ -465,10 +465,16 @@ fn text(facts: &mut FactSet, doc: &Arc<Document>) {
             facts.offer("os.caption", FactValue::Str(s), doc, os);
         }
         // "6.3.9600 N/A Build 9600"
-        if let Some(v) = str_of(doc, version)
-            .and_then(|v| v.split_whitespace().next().map(ImmutableString::from))
-        {
-            facts.offer("os.version", FactValue::Str(v), doc, version);
+        if let Some(text) = str_of(doc, version) {
+            if let Some(v) = text.split_whitespace().next() {
+                facts.offer("os.version", FactValue::Str(v.into()), doc, version);
+            }
+            if let Some(build) = text
+                .rsplit_once("Build ")
+                .and_then(|(_, b)| b.trim().parse::<i64>().ok())
+            {
+                facts.offer("os.build", FactValue::Int(build), doc, version);
+            }
         }
         if let Some(n) = field("Total Physical Memory")
             && let Some(s) = str_of(doc, n)
