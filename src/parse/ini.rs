@@ -36,7 +36,7 @@ pub(super) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> + '_ {
     let mut pos = 0;
     std::iter::from_fn(move || {
         let rest = text.get(pos..).filter(|r| !r.is_empty())?;
-        let (len, next) = match rest.find(['\r', '\n']) {
+        let (len, next) = match memchr::memchr2(b'\r', b'\n', rest.as_bytes()) {
             Some(i) if rest.get(i..).is_some_and(|r| r.starts_with("\r\n")) => (i, i + 2),
             Some(i) => (i, i + 1),
             None => (rest.len(), rest.len()),

@@ -138,6 +138,8 @@ fn is_leader_field(line: &Line) -> bool {
 }
 
 fn recognize(text: &str) -> bool {
+    // The first few lines decide; splitting more of every file offered would be waste.
+    let text = super::head(text, 1024);
     let lines: Vec<Line> = read_lines(text)
         .into_iter()
         .filter(|l| !(l.indent == 0 && is_prompt(l.body)))

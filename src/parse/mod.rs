@@ -77,12 +77,50 @@ pub static FORMATS: &[Format] = &[
     csv::FORMAT,
 ];
 
-/// The format of a file, judged from its decoded text.
+/// How much of a file recognizers see: every recognizer decides from the first lines, and
+/// each file is offered to all of them, so none may scan a whole (possibly huge) file.
+const RECOGNIZER_HEAD: usize = 4096;
+
+/// The format of a file, judged from the start of its decoded text.
 pub fn recognize(text: &str) -> Option<&'static Format> {
-    FORMATS.iter().find(|f| (f.recognize)(text))
+    let head = head(text, RECOGNIZER_HEAD);
+    FORMATS.iter().find(|f| (f.recognize)(head))
+}
+
+/// At most `max` bytes of `text`, ending at a line break when that keeps most of it, so
+/// recognizers rarely see half a line (but a file of few very long lines is still cut).
+pub(crate) fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text[..end].rfind('\n') {
+        Some(nl) if nl >= max / 2 => &text[..=nl],
+        _ => &text[..end],
+    }
 }
 
 /// The text after any leading whitespace and NULs (some tools pad exports with them).
 pub(crate) fn trim_start(text: &str) -> &str {
     text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0' || c == '\u{FEFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognizers_see_whole_lines_of_the_head_only() {
+        let long = format!("{{\n  \"a\": \"{}\"\n}}\n", "x".repeat(10_000));
+        assert_eq!(head(&long, 4096).len(), 4096);
+        let lines = "line\n".repeat(2000);
+        assert!(head(&lines, 4096).ends_with('\n'));
+        assert_eq!(head("short", 4096), "short");
+        let no_newline = "é".repeat(3000);
+        assert!(head(&no_newline, 4096).len() <= 4096);
+        assert_eq!(recognize(&long).map(|f| f.name), Some("json"));
+    }
 }

@@ -152,6 +152,8 @@ fn slice((s, e): (usize, usize)) -> Value {
 }
 
 fn recognize(text: &str) -> bool {
+    // The first few lines decide; splitting more of every file offered would be waste.
+    let text = super::head(text, 1024);
     let lines = read_lines(text);
     let head: Vec<&Line> = lines.iter().take(4).collect();
     let Some(first) = head.first() else {

@@ -103,6 +103,8 @@ fn cell_range(text: &str, from: usize, to: Option<usize>) -> (usize, usize) {
 }
 
 fn recognize(text: &str) -> bool {
+    // The first few lines decide; splitting more of every file offered would be waste.
+    let text = super::head(text, 1024);
     let mut sig = read_lines(text)
         .into_iter()
         .filter(|l| !l.is_blank() && !is_prompt(l))
