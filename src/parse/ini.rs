@@ -29,24 +29,6 @@ pub const FORMAT: Format = Format {
     parse,
 };
 
-/// Each line with the byte offset where it starts, without its line break. Breaks may be
-/// CRLF, LF or a lone CR, mixed in one file, as when outputs from several tools are pasted
-/// together.
-pub(super) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> + '_ {
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        let rest = text.get(pos..).filter(|r| !r.is_empty())?;
-        let (len, next) = match memchr::memchr2(b'\r', b'\n', rest.as_bytes()) {
-            Some(i) if rest.get(i..).is_some_and(|r| r.starts_with("\r\n")) => (i, i + 2),
-            Some(i) => (i, i + 1),
-            None => (rest.len(), rest.len()),
-        };
-        let start = pos;
-        pos += next;
-        Some((start, rest.get(..len).unwrap_or("")))
-    })
-}
-
 /// Leading whitespace, NULs and a byte-order mark that survived decoding.
 fn is_pad(c: char) -> bool {
     c.is_whitespace() || c == '\0' || c == '\u{FEFF}'
@@ -69,7 +51,7 @@ fn section_name(trimmed: &str) -> Option<&str> {
 }
 
 fn recognize(text: &str) -> bool {
-    let mut significant = lines(text)
+    let mut significant = super::lines::raw(text)
         .map(|(_, l)| l.trim_matches(is_pad))
         .filter(|l| !l.is_empty() && !is_comment(l))
         .take(50);
@@ -129,7 +111,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
     // Index in `sections` that keys are currently added to.
     let mut current: Option<usize> = None;
     let src: &str = &text;
-    for (line_start, line) in lines(src) {
+    for (line_start, line) in super::lines::raw(src) {
         let trimmed = line.trim_start_matches(is_pad);
         let at = line_start + (line.len() - trimmed.len());
         let trimmed = trimmed.trim_end();
@@ -472,15 +454,6 @@ mod tests {
         assert!(recognize(
             "\u{FEFF}; generated\r\n\r\n[Identification]\r\n\r\n[Options]\r\nA=1\r\n"
         ));
-    }
-
-    #[test]
-    fn lines_split_on_any_break() {
-        let got: Vec<(usize, &str)> = lines("a\r\nb\nc\rd").collect();
-        assert_eq!(got, vec![(0, "a"), (3, "b"), (5, "c"), (7, "d")]);
-        assert_eq!(lines("").count(), 0);
-        let got: Vec<(usize, &str)> = lines("x\n\n").collect();
-        assert_eq!(got, vec![(0, "x"), (2, "")]);
     }
 
     fn realworld(rel: &str) -> Option<Vec<u8>> {

@@ -26,6 +26,7 @@
 
 use std::sync::Arc;
 
+use super::lines::{Line, is_prompt};
 use super::{Format, InputError, Parsed};
 use crate::model::{Builder, DocKind, NodeKind, Value};
 use crate::source::{FileId, Span};
@@ -48,48 +49,8 @@ const STATES: &[&str] = &[
     "Invalid",
 ];
 
-#[derive(Clone, Copy)]
-struct Line<'a> {
-    /// Byte offset of `body` in the text.
-    start: usize,
-    indent: usize,
-    /// The line without indentation and trailing blanks.
-    body: &'a str,
-}
-
-impl Line<'_> {
-    fn end(&self) -> usize {
-        self.start + self.body.len()
-    }
-}
-
 fn read_lines(text: &str) -> Vec<Line<'_>> {
-    let mut out = Vec::new();
-    for (at, raw) in super::ini::lines(text) {
-        let content = if at == 0 {
-            raw.trim_start_matches('\u{FEFF}')
-        } else {
-            raw
-        };
-        let at = at + (raw.len() - content.len());
-        let body = content.trim_start_matches([' ', '\t']);
-        let indent = content.len() - body.len();
-        let body = body.trim_end();
-        if !body.is_empty() {
-            out.push(Line {
-                start: at + indent,
-                indent,
-                body,
-            });
-        }
-    }
-    out
-}
-
-/// A `cmd` or PowerShell prompt pasted with the output (`C:\>ipconfig /all`, `PS C:\> ...`).
-fn is_prompt(body: &str) -> bool {
-    let drive = matches!(body.as_bytes(), [d, b':', b'\\', ..] if d.is_ascii_alphabetic());
-    (drive || body.starts_with("PS ")) && body.contains(":\\") && body.contains('>')
+    super::lines::indented(text)
 }
 
 fn runs_ipconfig(body: &str) -> bool {

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod ini;
 pub mod ipconfig;
 pub mod json;
+mod lines;
 pub mod reg;
 pub mod sqlcmd;
 pub mod systeminfo;

@@ -20,6 +20,7 @@
 
 use std::sync::Arc;
 
+use super::lines::{Line, is_prompt};
 use super::{Format, InputError, Parsed};
 use crate::model::{Builder, DocKind, NodeKind, Value};
 use crate::source::{FileId, Span};
@@ -39,49 +40,10 @@ const LIST_LABELS: &[&str] = &["Processor(s)", "Hotfix(s)", "Network Card(s)"];
 const CARDS_LABEL: &str = "Network Card(s)";
 const HYPERV_LABEL: &str = "Hyper-V Requirements";
 
-#[derive(Clone, Copy)]
-struct Line<'a> {
-    /// Byte offset of `body` in the text.
-    start: usize,
-    indent: usize,
-    /// The line without indentation and trailing blanks.
-    body: &'a str,
-}
-
-impl Line<'_> {
-    fn end(&self) -> usize {
-        self.start + self.body.len()
-    }
-}
-
 fn read_lines(text: &str) -> Vec<Line<'_>> {
-    let mut out = Vec::new();
-    for (at, raw) in super::ini::lines(text) {
-        let content = if at == 0 {
-            raw.trim_start_matches('\u{FEFF}')
-        } else {
-            raw
-        };
-        let at = at + (raw.len() - content.len());
-        let body = content.trim_start_matches([' ', '\t']);
-        let indent = content.len() - body.len();
-        let body = body.trim_end();
-        if body.is_empty() || (indent == 0 && is_prompt(body)) {
-            continue;
-        }
-        out.push(Line {
-            start: at + indent,
-            indent,
-            body,
-        });
-    }
-    out
-}
-
-/// A `cmd` or PowerShell prompt pasted with the output (`C:\>systeminfo`, `PS C:\> ...`).
-fn is_prompt(body: &str) -> bool {
-    let drive = matches!(body.as_bytes(), [d, b':', b'\\', ..] if d.is_ascii_alphabetic());
-    (drive || body.starts_with("PS ")) && body.contains(":\\") && body.contains('>')
+    let mut lines = super::lines::indented(text);
+    lines.retain(|l| !(l.indent == 0 && is_prompt(l.body)));
+    lines
 }
 
 /// The value column (in characters) of a `Label:   value` line, if it has padding.

@@ -57,7 +57,7 @@ impl Line<'_> {
 }
 
 fn read_lines(text: &str) -> Vec<Line<'_>> {
-    super::ini::lines(text)
+    super::lines::raw(text)
         .map(|(at, raw)| {
             let content = if at == 0 {
                 raw.trim_start_matches('\u{FEFF}')
