@@ -1,7 +1,8 @@
 //! Real exports written by other people (`../shared/realworld/`, see its PROVENANCE.md), read
 //! when that folder exists beside the project. They are never copied into this repository.
 //! Every file must be decoded, then recognized and parsed or reported as unrecognized, without
-//! a panic or a hang; the table printed here shows what each file yields.
+//! a panic or a hang. A snapshot records what each file yields (format, encoding, nodes, errors,
+//! notes, facts), so any change in how real exports are read shows up in review.
 
 #![allow(clippy::print_stderr)] // the table of what each real file yields is for the reader of the test log
 
@@ -61,13 +62,22 @@ fn every_real_export_is_read_or_reported_without_panic_or_hang() {
                     let mut facts = uplint::facts::FactSet::default();
                     let doc = std::sync::Arc::new(parsed.doc);
                     facts.extract_from(&doc);
+                    let mut keys: Vec<String> =
+                        facts.values.keys().map(|k| (*k).to_owned()).collect();
+                    keys.extend(
+                        facts
+                            .records
+                            .iter()
+                            .map(|(k, r)| format!("{k}×{}", r.len())),
+                    );
                     format!(
-                        "{:<12} {:<12} nodes {:>6}  errors {:>2}  facts {:>2}",
+                        "{:<12} {:<12} nodes {:>6}  errors {:>2}  notes {:>2}  facts: {}",
                         format.name,
                         text.encoding.name(),
                         doc.len(),
                         parsed.errors.len() + problems.len(),
-                        facts.len()
+                        parsed.notes.len(),
+                        keys.join(", ")
                     )
                 }
                 None => format!("{:<12} {:<12}", "unrecognized", text.encoding.name()),
@@ -90,6 +100,7 @@ fn every_real_export_is_read_or_reported_without_panic_or_hang() {
         }
     }
     eprintln!("{}\nrecognized: {recognized} of {total}", table.join("\n"));
+    insta::assert_snapshot!("realworld", table.join("\n"));
     // Issue 3's bar: at least 85% of the real exports are recognized.
     assert!(
         recognized * 100 >= total * 85,

@@ -51,6 +51,7 @@ fn str_of(doc: &Document, node: NodeIdx) -> Option<ImmutableString> {
     match doc.scalar(node) {
         Scalar::Str(s) if !s.trim().is_empty() => Some(s.trim().into()),
         Scalar::Int(i) => Some(i.to_string().into()),
+        Scalar::Float(f) if f.is_finite() => Some(f.to_string().into()),
         Scalar::Bool(b) => Some(b.to_string().into()),
         _ if doc.kind(node) == NodeKind::Object => {
             doc.child(node, "@string").and_then(|s| str_of(doc, s))
@@ -106,19 +107,28 @@ fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
         let Some(name) = doc.name(key) else { continue };
         let name = normalized_key(name);
         let value = |v: &str| doc.child(key, v);
-        let mut offer_str = |fact: &'static str, v: &str| {
-            if let Some(n) = value(v)
-                && let Some(s) = str_of(doc, n)
+        // The first of `values` that holds text gives the fact.
+        let mut offer_str = |fact: &'static str, values: &[&str]| {
+            if let Some((n, s)) = values
+                .iter()
+                .find_map(|v| value(v).and_then(|n| str_of(doc, n).map(|s| (n, s))))
             {
                 facts.offer(fact, FactValue::Str(s), doc, n);
             }
         };
         if name == format!(r"{VMM_KEY}\setup") {
-            offer_str("vmm.version", "ProductVersion");
-            offer_str("vmm.service_account", "VmmServiceAccount");
+            offer_str("vmm.version", &["ProductVersion"]);
+            offer_str("vmm.service_account", &["VmmServiceAccount"]);
         } else if name == format!(r"{VMM_KEY}\settings\library") {
-            offer_str("vmm.library_share_name", "LibraryShareName");
-            offer_str("vmm.library_share_path", "LibrarySharePath");
+            offer_str("vmm.library_share_name", &["LibraryShareName"]);
+            offer_str("vmm.library_share_path", &["LibrarySharePath"]);
+        } else if name == format!(r"{VMM_KEY}\settings\sql") {
+            // The FQDN names the server unambiguously across domains; the short name is
+            // better than nothing when an export lacks it.
+            offer_str("vmm.sql_server", &["MachineFQDN", "MachineName"]);
+            offer_str("vmm.database", &["DatabaseName"]);
+        } else if name == format!(r"{VMM_KEY}\settings") {
+            vmm_ports(facts, doc, key);
         } else if name == CURRENT_VERSION_KEY {
             current_version(facts, doc, key);
         } else if let Some(id) = UNINSTALL_KEYS.iter().find_map(|k| name.strip_prefix(k)) {
@@ -142,6 +152,30 @@ fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
     // No evidence in exports that would show it: no restart pending (any later evidence wins).
     if let (Some(cbs), Some(_)) = (saw_cbs, saw_session_manager) {
         facts.offer_evidence("reboot.pending", false, doc, cbs);
+    }
+}
+
+/// The ports VMM listens on, as Setup records them under `Settings`.
+const VMM_PORT_VALUES: [&str; 6] = [
+    "IndigoTcpPort",
+    "IndigoHTTPSPort",
+    "IndigoNETTCPPort",
+    "IndigoHTTPPort",
+    "WSManTcpPort",
+    "BitsTcpPort",
+];
+
+fn vmm_ports(facts: &mut FactSet, doc: &Arc<Document>, key: NodeIdx) {
+    for value in VMM_PORT_VALUES {
+        if let Some(n) = doc.child(key, value)
+            && let Some(port) = int_of(doc, n)
+        {
+            let mut r = Record::default();
+            // The canonical spelling, so rules can match names whatever case the export has.
+            r.field("name", FactValue::Str(value.into()), doc, n);
+            r.field("port", FactValue::Int(port), doc, n);
+            facts.add_record("vmm.ports", r);
+        }
     }
 }
 
@@ -286,6 +320,9 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         if let Some((n, s)) = str_field("Stepping") {
             facts.offer("cpu.stepping", FactValue::Str(s), doc, n);
         }
+        if let Some((n, model)) = str_field("Name") {
+            facts.offer("cpu.model", FactValue::Str(model), doc, n);
+        }
         return;
     }
     // SQL Server SERVERPROPERTY(...) query
@@ -300,6 +337,40 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         }
         return;
     }
+    // sys.databases
+    if let Some((n, name)) = str_field("name").filter(|_| has("recovery_model_desc")) {
+        let mut r = Record::default();
+        r.field("name", FactValue::Str(name), doc, n);
+        if let Some((n, m)) = str_field("recovery_model_desc") {
+            r.field("recovery_model", FactValue::Str(m), doc, n);
+        }
+        if let Some((n, s)) = str_field("state_desc") {
+            r.field("state", FactValue::Str(s), doc, n);
+        }
+        facts.add_record("sql.databases", r);
+        return;
+    }
+    // sys.availability_databases_cluster joined with sys.availability_groups
+    if let (Some((dn, database)), Some((gn, group))) =
+        (str_field("database_name"), str_field("group_name"))
+    {
+        ag_database(facts, doc, (dn, database), (gn, group));
+        return;
+    }
+    // DBCC SQLPERF(LOGSPACE): sizes stay text, since they have decimals and their separator
+    // follows the culture of the computer that ran Export-Csv.
+    if let Some((n, database)) = str_field("Database Name").filter(|_| has("Log Size (MB)")) {
+        let mut r = Record::default();
+        r.field("database", FactValue::Str(database), doc, n);
+        if let Some((n, size)) = str_field("Log Size (MB)") {
+            r.field("log_size_mb", FactValue::Str(size), doc, n);
+        }
+        if let Some((n, used)) = str_field("Log Space Used (%)") {
+            r.field("log_used_percent", FactValue::Str(used), doc, n);
+        }
+        facts.add_record("sql.log_space", r);
+        return;
+    }
     // msdb.dbo.backupset, or dbatools Get-DbaDbBackupHistory
     let backup = match (str_field("database_name"), str_field("Database")) {
         (Some(db), _) if has("backup_finish_date") => Some((db, "type", "backup_finish_date")),
@@ -308,7 +379,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
     };
     if let Some(((dn, database), type_key, end_key)) = backup {
         let mut r = Record::default();
-        r.field("database", FactValue::Str(database), doc, dn);
+        r.field("database", FactValue::Str(database.clone()), doc, dn);
         if let Some((n, t)) = str_field(type_key) {
             r.field("type", FactValue::Str(t), doc, n);
         }
@@ -316,6 +387,71 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("finished", FactValue::Str(end), doc, n);
         }
         facts.add_record("sql.backups", r);
+        // dbatools names the availability group a backup was taken in.
+        if let Some(group) = str_field("AvailabilityGroupName") {
+            ag_database(facts, doc, (dn, database), group);
+        }
+        return;
+    }
+    // Get-VMHardDiskDrive: `Name` is the drive's ("Hard Drive on IDE controller number 0 at
+    // location 0"), so it is recognized before anything that keys on `Name`.
+    if let (Some((vn, vm)), Some(path)) = (str_field("VMName"), get("Path"))
+        && has("ControllerType")
+    {
+        // A drive with no disk in it is not a disk to move, as in the configuration files.
+        if let Some(p) = str_of(doc, path) {
+            let mut r = Record::default();
+            r.field("vm", FactValue::Str(vm), doc, vn);
+            r.field("path", FactValue::Str(p), doc, path);
+            // A pass-through disk has a disk number and no virtual hard disk file.
+            let pass_through = get("DiskNumber").is_some_and(|n| int_of(doc, n).is_some());
+            if !pass_through {
+                r.field("type", FactValue::Str("VHD".into()), doc, path);
+            }
+            facts.add_record("hyperv.disks", r);
+        }
+        return;
+    }
+    // Get-VMSnapshot. A whole Get-VM object has `VMName` and `ParentSnapshotName` (its current
+    // checkpoint) too, but no `SnapshotType`; a whole snapshot also has `ProcessorCount`.
+    if let (Some((vn, vm)), Some((n, name)), true) = (
+        str_field("VMName"),
+        str_field("Name"),
+        has("ParentSnapshotName"),
+    ) && (has("SnapshotType") || has_type(doc, obj, "VMSnapshot") || !has("ProcessorCount"))
+    {
+        let mut r = Record::default();
+        r.field("vm", FactValue::Str(vm), doc, vn);
+        r.field("name", FactValue::Str(name), doc, n);
+        facts.add_record("hyperv.snapshots", r);
+        return;
+    }
+    // Get-VMSwitch
+    if let (Some((n, name)), Some(t)) = (str_field("Name"), get("SwitchType")) {
+        let mut r = Record::default();
+        r.field("name", FactValue::Str(name), doc, n);
+        if let Some(kind) = switch_type(doc, t) {
+            r.field("type", FactValue::Str(kind), doc, t);
+        }
+        facts.add_record("hyperv.switches", r);
+        return;
+    }
+    // Get-NetAdapter. Its `Status` would also fit Get-Service, so it goes first.
+    if let Some((n, name)) =
+        str_field("Name").filter(|_| has("InterfaceDescription") && has("MacAddress"))
+    {
+        let mut r = Record::default();
+        r.field("name", FactValue::Str(name), doc, n);
+        for (field, key) in [
+            ("description", "InterfaceDescription"),
+            ("mac", "MacAddress"),
+            ("status", "Status"),
+        ] {
+            if let Some((n, v)) = str_field(key) {
+                r.field(field, FactValue::Str(v), doc, n);
+            }
+        }
+        facts.add_record("nics", r);
         return;
     }
     // Win32_Service (StartName, State) or Get-Service (Status, ServiceName)
@@ -398,6 +534,39 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
     }
 }
 
+fn ag_database(
+    facts: &mut FactSet,
+    doc: &Arc<Document>,
+    (dn, database): (NodeIdx, ImmutableString),
+    (gn, group): (NodeIdx, ImmutableString),
+) {
+    let mut r = Record::default();
+    r.field("database", FactValue::Str(database), doc, dn);
+    r.field("group", FactValue::Str(group), doc, gn);
+    facts.add_record("sql.ag_databases", r);
+}
+
+/// Whether a CLIXML object names a type ending in `suffix` (`Deserialized.`, `Selected.` and
+/// the namespace vary with how it was exported).
+fn has_type(doc: &Document, obj: NodeIdx, suffix: &str) -> bool {
+    let suffix = suffix.to_ascii_lowercase();
+    doc.child(obj, "@types").is_some_and(|types| {
+        doc.children(types).iter().any(|&t| {
+            str_of(doc, t).is_some_and(|name| name.to_ascii_lowercase().ends_with(&suffix))
+        })
+    })
+}
+
+/// `Get-VMSwitch` SwitchType: a name, or the `VMSwitchType` number in Windows PowerShell 5.1 JSON.
+fn switch_type(doc: &Document, node: NodeIdx) -> Option<ImmutableString> {
+    match doc.scalar(node) {
+        Scalar::Int(0) => Some("Private".into()),
+        Scalar::Int(1) => Some("Internal".into()),
+        Scalar::Int(2) => Some("External".into()),
+        _ => str_of(doc, node),
+    }
+}
+
 /// `Get-Service` Status: a name in CLIXML or PowerShell 7, a number in Windows PowerShell 5.1.
 fn service_status(doc: &Document, node: NodeIdx) -> Option<ImmutableString> {
     const NAMES: [&str; 7] = [
@@ -439,8 +608,9 @@ fn hyperv_vm_xml(facts: &mut FactSet, doc: &Arc<Document>) {
     let Some(name) = text("properties/name") else {
         return;
     };
+    let vm = str_of(doc, name);
     let mut r = Record::default();
-    if let Some(v) = str_of(doc, name) {
+    if let Some(v) = vm.clone() {
         r.field("name", FactValue::Str(v), doc, name);
     }
     if let Some(n) = text("settings/processors/count")
@@ -454,6 +624,68 @@ fn hyperv_vm_xml(facts: &mut FactSet, doc: &Arc<Document>) {
         r.field("memory_mb", FactValue::Int(mb), doc, n);
     }
     facts.add_record("hyperv.vms", r);
+    if let Some(vm) = vm {
+        vm_xml_disks(facts, doc, config, (name, vm));
+    }
+}
+
+/// Device classes of the controllers that hold disks: emulated IDE and synthetic SCSI.
+const IDE_CLASS: &str = "83f8638b-8dca-4152-9eda-2ca8b33039b4";
+const SCSI_CLASS: &str = "d422512d-2bf2-4752-809d-7b82b5fcb1b4";
+
+/// The drives of a VM configuration file. A device's settings are under `_<instance>_`; the
+/// IDE controller's instance is its class GUID, while a SCSI controller's instance is listed
+/// in `manifest/vdevNNN` (`device` = class, `instance`), so both ways are looked up.
+fn vm_xml_disks(
+    facts: &mut FactSet,
+    doc: &Arc<Document>,
+    config: NodeIdx,
+    (name_node, vm): (NodeIdx, ImmutableString),
+) {
+    let text_of = |at: NodeIdx, path: &str| {
+        doc.lookup(at, &format!("{path}/#text"))
+            .and_then(|n| str_of(doc, n).map(|s| (n, s)))
+    };
+    let mut instances: Vec<String> = vec![IDE_CLASS.to_owned(), SCSI_CLASS.to_owned()];
+    if let Some(manifest) = doc.child(config, "manifest") {
+        for &vdev in doc.children(manifest) {
+            let class = text_of(vdev, "device").map(|(_, s)| s.to_ascii_lowercase());
+            if let (Some(class), Some((_, instance))) = (class, text_of(vdev, "instance"))
+                && (class == IDE_CLASS || class == SCSI_CLASS)
+            {
+                let instance = instance.to_ascii_lowercase();
+                if !instances.contains(&instance) {
+                    instances.push(instance);
+                }
+            }
+        }
+    }
+    for instance in &instances {
+        let Some(device) = doc.child(config, &format!("_{instance}_")) else {
+            continue;
+        };
+        let controllers = doc.children(device).iter().filter(|&&c| {
+            doc.name(c)
+                .is_some_and(|n| n.to_ascii_lowercase().starts_with("controller"))
+        });
+        for &controller in controllers {
+            for &drive in doc.children(controller) {
+                let (Some((pn, path)), Some((tn, kind))) =
+                    (text_of(drive, "pathname"), text_of(drive, "type"))
+                else {
+                    continue;
+                };
+                if kind.eq_ignore_ascii_case("NONE") {
+                    continue;
+                }
+                let mut r = Record::default();
+                r.field("vm", FactValue::Str(vm.clone()), doc, name_node);
+                r.field("path", FactValue::Str(path), doc, pn);
+                r.field("type", FactValue::Str(kind), doc, tn);
+                facts.add_record("hyperv.disks", r);
+            }
+        }
+    }
 }
 
 /// Labelled command output: `systeminfo` and `Get-ChildItem WSMan:\...` tables.
@@ -493,6 +725,13 @@ fn text(facts: &mut FactSet, doc: &Arc<Document>) {
         }
         return;
     }
+    // ipconfig /all
+    if let Some(adapters) = field("adapters").filter(|&a| doc.kind(a) == NodeKind::Array) {
+        for &adapter in doc.children(adapters) {
+            ipconfig_adapter(facts, doc, adapter);
+        }
+        return;
+    }
     // Get-ChildItem WSMan:\localhost\Service
     let is_service = field("WSManConfig")
         .and_then(|n| str_of(doc, n))
@@ -519,6 +758,42 @@ fn text(facts: &mut FactSet, doc: &Arc<Document>) {
             }
         }
     }
+}
+
+/// One adapter of `ipconfig /all`. Output in another language has no `type` and its labels
+/// are not translated, so it gives nothing rather than a guess.
+fn ipconfig_adapter(facts: &mut FactSet, doc: &Arc<Document>, adapter: NodeIdx) {
+    let field = |k: &str| {
+        doc.child(adapter, k)
+            .and_then(|n| str_of(doc, n).map(|s| (n, s)))
+    };
+    let Some((_, kind)) = field("type") else {
+        return;
+    };
+    // ISATAP, Teredo and 6to4 pseudo-interfaces are not network cards.
+    if kind.eq_ignore_ascii_case("Tunnel adapter") {
+        return;
+    }
+    let Some((name_node, name)) = field("name") else {
+        return;
+    };
+    let mut r = Record::default();
+    r.field("name", FactValue::Str(name), doc, name_node);
+    if let Some((n, d)) = field("Description") {
+        r.field("description", FactValue::Str(d), doc, n);
+    }
+    if let Some((n, mac)) = field("Physical Address") {
+        r.field("mac", FactValue::Str(mac), doc, n);
+    }
+    // Get-NetAdapter's words: ipconfig prints only enabled adapters, and a media state only
+    // for those without a link.
+    let status = match field("Media State") {
+        Some((n, s)) if s.eq_ignore_ascii_case("Media disconnected") => (n, "Disconnected"),
+        Some((n, _)) => (n, "Up"),
+        None => (name_node, "Up"),
+    };
+    r.field("status", FactValue::Str(status.1.into()), doc, status.0);
+    facts.add_record("nics", r);
 }
 
 #[cfg(test)]
@@ -689,5 +964,354 @@ mod tests {
                 ("memory_mb".into(), "2048".into())
             ]
         );
+    }
+
+    /// The facts a set holds, single values and lists alike, to check where a shape went.
+    fn keys(facts: &FactSet) -> Vec<&'static str> {
+        let mut k: Vec<_> = facts.values.keys().copied().collect();
+        k.extend(facts.records.keys().copied());
+        k.sort_unstable();
+        k
+    }
+
+    fn add(facts: &mut FactSet, id: u32, text: &str) {
+        let format = parse::recognize(text).expect("recognized");
+        let doc = Arc::new((format.parse)(FileId(id), Arc::from(text)).doc);
+        facts.extract_from(&doc);
+    }
+
+    fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        fields
+            .iter()
+            .map(|(f, v)| ((*f).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn cpu_model_from_win32_processor_trims_the_padding() {
+        let f = facts_of(
+            "[\r\n    {\r\n        \"Name\":  \"Intel(R) Xeon(R) CPU E5-2650 v3 @ 2.30GHz   \",\r\n        \"Manufacturer\":  \"GenuineIntel\",\r\n        \"Family\":  179,\r\n        \"Stepping\":  \"2\",\r\n        \"NumberOfLogicalProcessors\":  20\r\n    },\r\n    {\r\n        \"Name\":  \"Intel(R) Xeon(R) CPU E5-2650 v3 @ 2.30GHz   \",\r\n        \"Manufacturer\":  \"GenuineIntel\",\r\n        \"Family\":  179,\r\n        \"Stepping\":  \"2\",\r\n        \"NumberOfLogicalProcessors\":  20\r\n    }\r\n]\r\n",
+        );
+        assert_eq!(
+            f.values["cpu.model"].value,
+            FactValue::Str("Intel(R) Xeon(R) CPU E5-2650 v3 @ 2.30GHz".into())
+        );
+        assert!(f.conflicts.is_empty(), "two sockets are not a disagreement");
+        assert_eq!(
+            keys(&f),
+            ["cpu.family", "cpu.model", "cpu.stepping", "cpu.vendor"]
+        );
+    }
+
+    const VMM_REG: &str = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Microsoft System Center Virtual Machine Manager Server]\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Microsoft System Center Virtual Machine Manager Server\\Settings]\r\n\"IndigoTcpPort\"=dword:00001fa4\r\n\"IndigoHTTPSPort\"=dword:00001fa5\r\n\"IndigoNETTCPPort\"=dword:00001fa6\r\n\"IndigoHTTPPort\"=dword:00001fa7\r\n\"WSManTcpPort\"=dword:00001761\r\n\"BitsTcpPort\"=dword:000001bb\r\n\"RefreshInterval\"=dword:0000001e\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Microsoft System Center Virtual Machine Manager Server\\Settings\\Sql]\r\n\"ConnectionString\"=\"Data Source=SQLVMM02.fabrikam.test;Initial Catalog=VirtualManagerDB;Integrated Security=True\"\r\n\"DatabaseName\"=\"VirtualManagerDB\"\r\n\"MachineName\"=\"SQLVMM02\"\r\n\"MachineFQDN\"=\"SQLVMM02.fabrikam.test\"\r\n\"OnRemoteServer\"=dword:00000001\r\n";
+
+    #[test]
+    fn vmm_ports_and_database_from_the_vmm_registry_export() {
+        let f = facts_of(VMM_REG);
+        let ports: Vec<(String, String)> = record_values(&f, "vmm.ports")
+            .into_iter()
+            .map(|r| (r[0].1.clone(), r[1].1.clone()))
+            .collect();
+        assert_eq!(
+            ports,
+            pairs(&[
+                ("IndigoTcpPort", "8100"),
+                ("IndigoHTTPSPort", "8101"),
+                ("IndigoNETTCPPort", "8102"),
+                ("IndigoHTTPPort", "8103"),
+                ("WSManTcpPort", "5985"),
+                ("BitsTcpPort", "443"),
+            ])
+        );
+        assert_eq!(
+            f.values["vmm.sql_server"].value,
+            FactValue::Str("SQLVMM02.fabrikam.test".into())
+        );
+        assert_eq!(
+            f.values["vmm.database"].value,
+            FactValue::Str("VirtualManagerDB".into())
+        );
+        assert_eq!(keys(&f), ["vmm.database", "vmm.ports", "vmm.sql_server"]);
+
+        // Without MachineFQDN, the short name is the server.
+        let f = facts_of(&VMM_REG.replace("\"MachineFQDN\"=\"SQLVMM02.fabrikam.test\"\r\n", ""));
+        assert_eq!(
+            f.values["vmm.sql_server"].value,
+            FactValue::Str("SQLVMM02".into())
+        );
+    }
+
+    const GET_NETADAPTER: &str = "[\r\n    {\r\n        \"Name\":  \"Ethernet0\",\r\n        \"InterfaceDescription\":  \"Contoso Virtual NIC\",\r\n        \"MacAddress\":  \"00-15-5D-0A-1B-2C\",\r\n        \"Status\":  \"Up\"\r\n    },\r\n    {\r\n        \"Name\":  \"Wi-Fi\",\r\n        \"InterfaceDescription\":  \"Contoso Wireless\",\r\n        \"MacAddress\":  \"3C-A9-F4-00-11-22\",\r\n        \"Status\":  \"Disconnected\"\r\n    }\r\n]\r\n";
+
+    const IPCONFIG_ALL: &str = "\r\nWindows IP Configuration\r\n\r\n   Host Name . . . . . . . . . . . . : HV07\r\n   Primary Dns Suffix  . . . . . . . : fabrikam.test\r\n\r\nEthernet adapter Ethernet0:\r\n\r\n   Connection-specific DNS Suffix  . :\r\n   Description . . . . . . . . . . . : Contoso Virtual NIC\r\n   Physical Address. . . . . . . . . : 00-15-5D-0A-1B-2C\r\n   DHCP Enabled. . . . . . . . . . . : No\r\n   IPv4 Address. . . . . . . . . . . : 10.20.30.40(Preferred)\r\n   Subnet Mask . . . . . . . . . . . : 255.255.255.0\r\n\r\nWireless LAN adapter Wi-Fi:\r\n\r\n   Media State . . . . . . . . . . . : Media disconnected\r\n   Connection-specific DNS Suffix  . :\r\n   Description . . . . . . . . . . . : Contoso Wireless\r\n   Physical Address. . . . . . . . . : 3C-A9-F4-00-11-22\r\n\r\nTunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r\n\r\n   Media State . . . . . . . . . . . : Media disconnected\r\n   Description . . . . . . . . . . . : Microsoft ISATAP Adapter\r\n   Physical Address. . . . . . . . . : 00-00-00-00-00-00-00-E0\r\n";
+
+    #[test]
+    fn nics_from_get_netadapter_and_ipconfig_are_the_same_records() {
+        let expected = vec![
+            pairs(&[
+                ("name", "Ethernet0"),
+                ("description", "Contoso Virtual NIC"),
+                ("mac", "00-15-5D-0A-1B-2C"),
+                ("status", "Up"),
+            ]),
+            pairs(&[
+                ("name", "Wi-Fi"),
+                ("description", "Contoso Wireless"),
+                ("mac", "3C-A9-F4-00-11-22"),
+                ("status", "Disconnected"),
+            ]),
+        ];
+        let f = facts_of(GET_NETADAPTER);
+        assert_eq!(record_values(&f, "nics"), expected);
+        assert_eq!(keys(&f), ["nics"], "Status must not make it a service");
+
+        let f = facts_of(IPCONFIG_ALL);
+        assert_eq!(record_values(&f, "nics"), expected, "the tunnel is skipped");
+        assert_eq!(keys(&f), ["nics"]);
+
+        let mut both = facts_of(GET_NETADAPTER);
+        add(&mut both, 1, IPCONFIG_ALL);
+        assert_eq!(record_values(&both, "nics"), expected);
+    }
+
+    #[test]
+    fn ipconfig_in_another_language_gives_no_nics() {
+        let f = facts_of(
+            "\r\nWindows-IP-Konfiguration\r\n\r\n   Hostname  . . . . . . . . . . . . : PC-DE01\r\n\r\nEthernet-Adapter Ethernet:\r\n\r\n   Beschreibung. . . . . . . . . . . : Contoso Virtual NIC\r\n   Physische Adresse . . . . . . . . : 00-15-5D-0A-1B-2C\r\n   IPv4-Adresse  . . . . . . . . . . : 192.0.2.20(Bevorzugt)\r\n",
+        );
+        assert!(f.is_empty(), "{:?}", keys(&f));
+    }
+
+    #[test]
+    fn get_service_stays_a_service() {
+        let f = facts_of(
+            "[{\"Name\": \"vmms\", \"DisplayName\": \"Hyper-V Virtual Machine Management\", \"ServiceName\": \"vmms\", \"Status\": 4, \"StartType\": 2}]",
+        );
+        assert_eq!(keys(&f), ["services"]);
+    }
+
+    #[test]
+    fn sql_databases_availability_groups_and_log_space_from_invoke_sqlcmd_csv() {
+        let f = facts_of(
+            "#TYPE System.Data.DataRow\r\n\"name\",\"recovery_model_desc\",\"state_desc\",\"RowError\",\"RowState\",\"Table\",\"ItemArray\",\"HasErrors\"\r\n\"master\",\"SIMPLE\",\"ONLINE\",\"\",\"Detached\",,\"System.Object[]\",\"False\"\r\n\"VirtualManagerDB\",\"FULL\",\"ONLINE\",\"\",\"Detached\",,\"System.Object[]\",\"False\"\r\n",
+        );
+        assert_eq!(
+            record_values(&f, "sql.databases")[1],
+            pairs(&[
+                ("name", "VirtualManagerDB"),
+                ("recovery_model", "FULL"),
+                ("state", "ONLINE")
+            ])
+        );
+        assert_eq!(keys(&f), ["sql.databases"]);
+
+        let f = facts_of(
+            "#TYPE System.Data.DataRow\r\n\"database_name\",\"group_name\",\"RowError\",\"RowState\",\"Table\",\"ItemArray\",\"HasErrors\"\r\n\"VirtualManagerDB\",\"AG-VMM\",\"\",\"Detached\",,\"System.Object[]\",\"False\"\r\n",
+        );
+        assert_eq!(
+            record_values(&f, "sql.ag_databases"),
+            vec![pairs(&[
+                ("database", "VirtualManagerDB"),
+                ("group", "AG-VMM")
+            ])]
+        );
+        assert_eq!(keys(&f), ["sql.ag_databases"]);
+
+        let f = facts_of(
+            "#TYPE System.Data.DataRow\r\n\"Database Name\",\"Log Size (MB)\",\"Log Space Used (%)\",\"Status\",\"RowError\",\"RowState\",\"Table\",\"ItemArray\",\"HasErrors\"\r\n\"master\",\"1.992188\",\"41.76471\",\"0\",\"\",\"Detached\",,\"System.Object[]\",\"False\"\r\n\"VirtualManagerDB\",\"4039.992\",\"97.5\",\"0\",\"\",\"Detached\",,\"System.Object[]\",\"False\"\r\n",
+        );
+        assert_eq!(
+            record_values(&f, "sql.log_space")[1],
+            pairs(&[
+                ("database", "VirtualManagerDB"),
+                ("log_size_mb", "4039.992"),
+                ("log_used_percent", "97.5")
+            ])
+        );
+        assert_eq!(keys(&f), ["sql.log_space"]);
+    }
+
+    #[test]
+    fn log_space_numbers_from_json_stay_as_written() {
+        let f = facts_of(
+            "{\"Database Name\": \"VirtualManagerDB\", \"Log Size (MB)\": 4039.9921875, \"Log Space Used (%)\": 97.5, \"Status\": 0}",
+        );
+        assert_eq!(
+            record_values(&f, "sql.log_space")[0][1..],
+            pairs(&[
+                ("log_size_mb", "4039.9921875"),
+                ("log_used_percent", "97.5")
+            ])
+        );
+    }
+
+    #[test]
+    fn dbatools_backup_history_in_an_availability_group_gives_both_facts() {
+        let entry = |finished: &str| {
+            format!(
+                "{{\"ServerName\": \"SQLVMM02\", \"AvailabilityGroupName\": \"AG-VMM\", \"DatabaseName\": \"VirtualManagerDB\", \"Type\": \"Database\", \"End\": \"\\/Date({finished})\\/\", \"Database\": \"VirtualManagerDB\"}}"
+            )
+        };
+        let f = facts_of(&format!(
+            "[{}, {}]",
+            entry("1700000000000"),
+            entry("1700086400000")
+        ));
+        assert_eq!(record_values(&f, "sql.backups").len(), 2);
+        assert_eq!(
+            record_values(&f, "sql.ag_databases"),
+            vec![pairs(&[
+                ("database", "VirtualManagerDB"),
+                ("group", "AG-VMM")
+            ])],
+            "one record per database and group"
+        );
+        let f = facts_of(
+            "[{\"AvailabilityGroupName\": \"\", \"Type\": \"Log\", \"End\": \"\\/Date(1700000000000)\\/\", \"Database\": \"master\"}]",
+        );
+        assert_eq!(keys(&f), ["sql.backups"]);
+    }
+
+    #[test]
+    fn disks_from_a_vm_configuration_file_via_ide_and_the_manifest_scsi_instance() {
+        let f = facts_of(concat!(
+            "<?xml version=\"1.0\" encoding=\"UTF-16\" standalone=\"yes\"?>\n<configuration>\n",
+            " <_83f8638b-8dca-4152-9eda-2ca8b33039b4_>\n",
+            "  <controller0>\n",
+            "   <drive0>\n    <pathname type=\"string\">D:\\Hyper-V\\APP01\\APP01-os.vhd</pathname>\n    <type type=\"string\">VHD</type>\n   </drive0>\n",
+            "   <drive1>\n    <pathname type=\"string\"></pathname>\n    <type type=\"string\">NONE</type>\n   </drive1>\n",
+            "  </controller0>\n",
+            "  <controller1>\n",
+            "   <drive0>\n    <pathname type=\"string\">D:\\ISO\\tools.iso</pathname>\n    <type type=\"string\">ISO</type>\n   </drive0>\n",
+            "   <drive1>\n    <pathname type=\"string\"></pathname>\n    <type type=\"string\">ISO</type>\n   </drive1>\n",
+            "  </controller1>\n",
+            " </_83f8638b-8dca-4152-9eda-2ca8b33039b4_>\n",
+            " <_9c1e6a20-4f5b-4d8e-b7a3-2e6f01d4c5b8_>\n",
+            "  <ChannelInstanceGuid type=\"string\">{0d6c2f7e-3b1a-4c59-9e84-71a2b3c4d5e6}</ChannelInstanceGuid>\n",
+            "  <controller0>\n",
+            "   <drive0>\n    <pathname type=\"string\">E:\\Hyper-V\\APP01\\APP01-data.vhd</pathname>\n    <type type=\"string\">VHD</type>\n   </drive0>\n",
+            "  </controller0>\n",
+            " </_9c1e6a20-4f5b-4d8e-b7a3-2e6f01d4c5b8_>\n",
+            " <manifest>\n  <size type=\"integer\">1</size>\n",
+            "  <vdev001>\n   <device type=\"string\">d422512d-2bf2-4752-809d-7b82b5fcb1b4</device>\n   <flags type=\"integer\">1</flags>\n",
+            "   <instance type=\"string\">9C1E6A20-4F5B-4D8E-B7A3-2E6F01D4C5B8</instance>\n   <name type=\"string\">Synthetic SCSI Controller</name>\n  </vdev001>\n",
+            " </manifest>\n",
+            " <properties>\n  <name type=\"string\">APP01</name>\n </properties>\n",
+            "</configuration>\n"
+        ));
+        assert_eq!(
+            record_values(&f, "hyperv.disks"),
+            vec![
+                pairs(&[
+                    ("vm", "APP01"),
+                    ("path", "D:\\Hyper-V\\APP01\\APP01-os.vhd"),
+                    ("type", "VHD")
+                ]),
+                pairs(&[
+                    ("vm", "APP01"),
+                    ("path", "D:\\ISO\\tools.iso"),
+                    ("type", "ISO")
+                ]),
+                pairs(&[
+                    ("vm", "APP01"),
+                    ("path", "E:\\Hyper-V\\APP01\\APP01-data.vhd"),
+                    ("type", "VHD")
+                ]),
+            ]
+        );
+        assert_eq!(keys(&f), ["hyperv.disks", "hyperv.vms"]);
+    }
+
+    #[test]
+    fn scsi_drives_under_the_controller_class_guid_are_read_too() {
+        let f = facts_of(concat!(
+            "<?xml version=\"1.0\"?>\n<configuration>\n",
+            " <_d422512d-2bf2-4752-809d-7b82b5fcb1b4_><controller0><drive3>",
+            "<pathname type=\"string\">C:\\VMs\\DB01\\log.vhd</pathname><type type=\"string\">VHD</type>",
+            "</drive3></controller0></_d422512d-2bf2-4752-809d-7b82b5fcb1b4_>\n",
+            " <properties><name type=\"string\">DB01</name></properties>\n</configuration>\n"
+        ));
+        assert_eq!(
+            record_values(&f, "hyperv.disks"),
+            vec![pairs(&[
+                ("vm", "DB01"),
+                ("path", "C:\\VMs\\DB01\\log.vhd"),
+                ("type", "VHD")
+            ])]
+        );
+    }
+
+    #[test]
+    fn disks_switches_and_snapshots_from_hyper_v_cmdlets() {
+        // Windows PowerShell 5.1: enums are numbers. A whole Get-VMHardDiskDrive object also has
+        // the drive's `Name`.
+        let f = facts_of(
+            "[\r\n    {\r\n        \"VMName\":  \"APP01\",\r\n        \"Path\":  \"D:\\\\Hyper-V\\\\APP01\\\\APP01-os.vhdx\",\r\n        \"ControllerType\":  1\r\n    },\r\n    {\r\n        \"Name\":  \"Hard Drive on IDE controller number 0 at location 1\",\r\n        \"VMName\":  \"APP01\",\r\n        \"Path\":  \"Disk 2 40.00 GB Bus 0 Lun 0 Target 1\",\r\n        \"ControllerType\":  0,\r\n        \"DiskNumber\":  2\r\n    }\r\n]\r\n",
+        );
+        assert_eq!(
+            record_values(&f, "hyperv.disks"),
+            vec![
+                pairs(&[
+                    ("vm", "APP01"),
+                    ("path", "D:\\Hyper-V\\APP01\\APP01-os.vhdx"),
+                    ("type", "VHD")
+                ]),
+                pairs(&[
+                    ("vm", "APP01"),
+                    ("path", "Disk 2 40.00 GB Bus 0 Lun 0 Target 1")
+                ]),
+            ]
+        );
+        assert_eq!(keys(&f), ["hyperv.disks"]);
+
+        let f = facts_of(
+            "[{\"Name\": \"External LAN\", \"SwitchType\": 2, \"NetAdapterInterfaceDescription\": \"Contoso Gigabit Adapter #2\"}, {\"Name\": \"Lab\", \"SwitchType\": 0, \"NetAdapterInterfaceDescription\": null}]",
+        );
+        assert_eq!(
+            record_values(&f, "hyperv.switches"),
+            vec![
+                pairs(&[("name", "External LAN"), ("type", "External")]),
+                pairs(&[("name", "Lab"), ("type", "Private")])
+            ]
+        );
+        assert_eq!(keys(&f), ["hyperv.switches"]);
+
+        let f = facts_of(
+            "[{\"VMName\": \"APP01\", \"Name\": \"Before SP1\", \"ParentSnapshotName\": null, \"CreationTime\": \"\\/Date(1700000000000)\\/\"}, {\"VMName\": \"APP01\", \"Name\": \"After SP1\", \"ParentSnapshotName\": \"Before SP1\", \"CreationTime\": \"\\/Date(1700086400000)\\/\"}]",
+        );
+        assert_eq!(
+            record_values(&f, "hyperv.snapshots"),
+            vec![
+                pairs(&[("vm", "APP01"), ("name", "Before SP1")]),
+                pairs(&[("vm", "APP01"), ("name", "After SP1")])
+            ]
+        );
+        assert_eq!(keys(&f), ["hyperv.snapshots"]);
+    }
+
+    #[test]
+    fn a_switch_type_from_clixml_is_its_name() {
+        let f = facts_of(concat!(
+            "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">\r\n",
+            "  <Obj RefId=\"0\">\r\n    <TN RefId=\"0\">\r\n      <T>Selected.Microsoft.HyperV.PowerShell.VMSwitch</T>\r\n      <T>System.Management.Automation.PSCustomObject</T>\r\n      <T>System.Object</T>\r\n    </TN>\r\n",
+            "    <ToString>@{Name=External LAN; SwitchType=External}</ToString>\r\n    <MS>\r\n      <S N=\"Name\">External LAN</S>\r\n",
+            "      <Obj N=\"SwitchType\" RefId=\"1\">\r\n        <TN RefId=\"1\">\r\n          <T>Microsoft.HyperV.PowerShell.VMSwitchType</T>\r\n          <T>System.Enum</T>\r\n          <T>System.ValueType</T>\r\n          <T>System.Object</T>\r\n        </TN>\r\n        <ToString>External</ToString>\r\n        <I32>2</I32>\r\n      </Obj>\r\n",
+            "      <S N=\"NetAdapterInterfaceDescription\">Contoso Gigabit Adapter #2</S>\r\n    </MS>\r\n  </Obj>\r\n</Objs>"
+        ));
+        assert_eq!(
+            record_values(&f, "hyperv.switches"),
+            vec![pairs(&[("name", "External LAN"), ("type", "External")])]
+        );
+    }
+
+    #[test]
+    fn whole_get_vm_and_get_vmsnapshot_objects_are_told_apart() {
+        // Both carry VMName, Name, ParentSnapshotName, ProcessorCount and MemoryStartup.
+        let vm = "{\"VMName\": \"APP01\", \"Name\": \"APP01\", \"State\": 2, \"ProcessorCount\": 2, \"MemoryStartup\": 2147483648, \"ParentSnapshotName\": \"After SP1\"}";
+        let f = facts_of(vm);
+        assert_eq!(keys(&f), ["hyperv.vms"]);
+        let snapshot = "{\"VMName\": \"APP01\", \"Name\": \"After SP1\", \"SnapshotType\": 0, \"State\": 3, \"ProcessorCount\": 2, \"MemoryStartup\": 2147483648, \"ParentSnapshotName\": \"Before SP1\"}";
+        let f = facts_of(snapshot);
+        assert_eq!(keys(&f), ["hyperv.snapshots"]);
     }
 }

@@ -70,6 +70,14 @@ const SQL_PROPS: &str = r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineN
 const SQL_BACKUPS: &str = r#"Invoke-Sqlcmd -Query "SELECT database_name, type, backup_finish_date FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#;
 const HYPERV_VMS: &str =
     "Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json";
+const NICS_JSON: &str = "Get-NetAdapter | Select-Object Name,InterfaceDescription,MacAddress,Status | ConvertTo-Json > netadapters.json";
+const SQL_DATABASES: &str = r#"Invoke-Sqlcmd -Query "SELECT name, recovery_model_desc, state_desc FROM sys.databases" | Export-Csv sql-databases.csv"#;
+const SQL_AG_DATABASES: &str = r#"Invoke-Sqlcmd -Query "SELECT adc.database_name, ag.name AS group_name FROM sys.availability_databases_cluster adc JOIN sys.availability_groups ag ON ag.group_id = adc.group_id" | Export-Csv sql-ag-databases.csv"#;
+const SQL_LOGSPACE: &str =
+    r#"Invoke-Sqlcmd -Query "DBCC SQLPERF(LOGSPACE)" | Export-Csv sql-logspace.csv"#;
+const HYPERV_DISKS: &str = "Get-VM | Get-VMHardDiskDrive | Select-Object VMName,Path,ControllerType | ConvertTo-Json > vm-disks.json";
+const HYPERV_SWITCHES: &str = "Get-VMSwitch | Select-Object Name,SwitchType,NetAdapterInterfaceDescription | ConvertTo-Json > vm-switches.json";
+const HYPERV_SNAPSHOTS: &str = "Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | ConvertTo-Json > vm-snapshots.json";
 
 /// Every fact uplint derives, in the order `inspect` and the docs list them.
 pub static CATALOG: &[FactDef] = &[
@@ -97,6 +105,11 @@ pub static CATALOG: &[FactDef] = &[
     fact("cpu.family", "Processor family", CPU_JSON),
     fact("cpu.stepping", "Processor stepping", CPU_JSON),
     fact(
+        "cpu.model",
+        "Processor model name (Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz)",
+        CPU_JSON,
+    ),
+    fact(
         "reboot.pending",
         "Whether a restart is pending (CBS RebootPending, Windows Update RebootRequired, PendingFileRenameOperations)",
         REBOOT_REG,
@@ -113,6 +126,12 @@ pub static CATALOG: &[FactDef] = &[
         "VMM default library share path",
         REG_VMM,
     ),
+    fact(
+        "vmm.sql_server",
+        "SQL Server computer of the VMM database",
+        REG_VMM,
+    ),
+    fact("vmm.database", "VMM database name", REG_VMM),
     fact(
         "winrm.max_concurrent_operations_per_user",
         "WinRM Service MaxConcurrentOperationsPerUser",
@@ -166,6 +185,54 @@ pub static CATALOG: &[FactDef] = &[
         "Hyper-V virtual machines",
         HYPERV_VMS,
         &["name", "state", "processors", "memory_mb"],
+    ),
+    records(
+        "vmm.ports",
+        "VMM server ports (Settings values IndigoTcpPort, WSManTcpPort, BitsTcpPort, …)",
+        REG_VMM,
+        &["name", "port"],
+    ),
+    records(
+        "nics",
+        "Network adapters",
+        NICS_JSON,
+        &["name", "description", "mac", "status"],
+    ),
+    records(
+        "sql.databases",
+        "SQL Server databases",
+        SQL_DATABASES,
+        &["name", "recovery_model", "state"],
+    ),
+    records(
+        "sql.ag_databases",
+        "Databases in an AlwaysOn availability group",
+        SQL_AG_DATABASES,
+        &["database", "group"],
+    ),
+    records(
+        "sql.log_space",
+        "Transaction log size and use per database",
+        SQL_LOGSPACE,
+        &["database", "log_size_mb", "log_used_percent"],
+    ),
+    records(
+        "hyperv.disks",
+        "Disks and images attached to Hyper-V virtual machines",
+        HYPERV_DISKS,
+        &["vm", "path", "type"],
+    ),
+    records(
+        "hyperv.switches",
+        "Hyper-V virtual switches",
+        HYPERV_SWITCHES,
+        &["name", "type"],
+    ),
+    records(
+        "hyperv.snapshots",
+        "Hyper-V snapshots (checkpoints)",
+        HYPERV_SNAPSHOTS,
+        &["vm", "name"],
     ),
 ];
 
