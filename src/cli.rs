@@ -93,7 +93,8 @@ pub struct ExplainArgs {
 pub struct InspectArgs {
     /// The bundle folder.
     pub bundle: PathBuf,
-    /// Print JSON instead of text.
+    /// Print JSON: every file with its format and facts, and each computer's facts as rules
+    /// see them (`computer.facts`).
     #[arg(long)]
     pub json: bool,
 }
@@ -367,7 +368,9 @@ fn inspect(args: InspectArgs) -> Outcome {
     let mut db = SourceDb::new();
     // Inspect runs no rules: it shows what the parsers and fact extractors made of the files.
     let set = RuleSet::load(Vec::new(), &mut db);
-    let result = rules::eval::check(std::slice::from_ref(&args.bundle), &set, &mut db);
+    let options = rules::eval::Options { keep_facts: true };
+    let result =
+        rules::eval::check_with(std::slice::from_ref(&args.bundle), &set, &mut db, options);
     if let Some(e) = result.open_errors.first() {
         return Outcome::error(e);
     }
@@ -410,7 +413,18 @@ fn inspect(args: InspectArgs) -> Outcome {
                 })
             })
             .collect();
-        let report = serde_json::json!({"version": 1, "bundle": args.bundle.to_string_lossy(), "files": files, "skipped": skipped});
+        let computers: serde_json::Map<String, serde_json::Value> = result
+            .facts
+            .iter()
+            .map(|(_, computer, facts)| (computer.clone(), facts.clone()))
+            .collect();
+        let report = serde_json::json!({
+            "version": 1,
+            "bundle": args.bundle.to_string_lossy(),
+            "files": files,
+            "skipped": skipped,
+            "facts": computers,
+        });
         let mut v = serde_json::to_vec_pretty(&report).unwrap_or_default();
         v.push(b'\n');
         v

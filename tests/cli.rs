@@ -344,6 +344,58 @@ fn two_exports_that_disagree_on_a_fact_are_reported_where_they_disagree() {
 }
 
 #[test]
+fn inspect_lists_every_file_with_its_kind_and_facts() {
+    let run = uplint(&["inspect", CORPUS]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "VMM01/vmm-registry.reg  [reg, utf-16le]",
+        "    vmm.version = 3.1.6011.0",
+        "HV01/winrm-config.txt  [winrm-config, utf-8]",
+        "    winrm.max_connections = 50",
+        "SQL01/os-currentversion.reg  [reg, utf-16le]",
+        "plan.json  [json, utf-8]",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "missing {line:?} in:\n{}",
+            run.stdout
+        );
+    }
+    let files = std::fs::read_dir(CORPUS)
+        .expect("corpus")
+        .flatten()
+        .map(|e| e.path())
+        .collect::<Vec<_>>();
+    let count: usize = files
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                std::fs::read_dir(p).map_or(0, |d| d.count())
+            } else {
+                1
+            }
+        })
+        .sum();
+    assert_eq!(
+        run.stdout.lines().filter(|l| !l.starts_with(' ')).count(),
+        count,
+        "every file listed once"
+    );
+    let json = uplint(&["inspect", "--json", CORPUS]);
+    let v: Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["facts"]["VMM01"]["vmm"]["version"], "3.1.6011.0");
+    assert_eq!(v["facts"]["HV01"]["winrm"]["max_connections_source"], "GPO");
+    assert_eq!(v["files"].as_array().map(Vec::len), Some(count));
+    let broken = uplint(&["inspect", MALFORMED]);
+    assert_eq!(broken.code, 1);
+    assert!(
+        broken.stdout.contains("input-error 14:20:"),
+        "{}",
+        broken.stdout
+    );
+}
+
+#[test]
 fn fail_on_changes_the_exit_code_only() {
     assert_eq!(uplint(&["check", "--fail-on", "never", CORPUS]).code, 0);
     assert_eq!(uplint(&["check", "--fail-on", "warning", CORPUS]).code, 1);

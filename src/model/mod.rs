@@ -330,6 +330,40 @@ impl Document {
     }
 }
 
+impl Document {
+    /// The subtree at `idx` as JSON, for `inspect --json`. Object members keep document order;
+    /// a name repeated in one object (a registry key exported twice) keeps its last value.
+    pub fn to_json(&self, idx: NodeIdx) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self.kind(idx) {
+            NodeKind::Object => J::Object(
+                self.children(idx)
+                    .iter()
+                    .map(|&k| {
+                        (
+                            self.name(k).map(|n| n.to_string()).unwrap_or_default(),
+                            self.to_json(k),
+                        )
+                    })
+                    .collect(),
+            ),
+            NodeKind::Array => J::Array(
+                self.children(idx)
+                    .iter()
+                    .map(|&k| self.to_json(k))
+                    .collect(),
+            ),
+            _ => match self.scalar(idx) {
+                Scalar::Null => J::Null,
+                Scalar::Bool(b) => J::Bool(b),
+                Scalar::Int(i) => J::from(i),
+                Scalar::Float(x) => J::from(x),
+                Scalar::Str(s) => J::from(s),
+            },
+        }
+    }
+}
+
 /// Builds a [`Document`] in one pass, in document order.
 ///
 /// Children of a container are collected on a stack and copied into the flat `kids` table when

@@ -53,6 +53,16 @@ pub struct RunResult {
     pub computers: usize,
     /// Rule evaluations performed (rule × subject).
     pub evaluations: u64,
+    /// With [`Options::keep_facts`]: each computer's facts as rules see them, by bundle and
+    /// computer.
+    pub facts: Vec<(String, String, serde_json::Value)>,
+}
+
+/// What a run keeps besides findings and outcomes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Keep every computer's facts document (for `inspect`); costs memory on big estates.
+    pub keep_facts: bool,
 }
 
 impl RunResult {
@@ -88,6 +98,7 @@ struct Output {
     snippets: Vec<(usize, Arc<Snippet>)>,
     files: Vec<FileReport>,
     evaluations: u64,
+    facts: Vec<(String, String, serde_json::Value)>,
 }
 
 impl Output {
@@ -104,6 +115,7 @@ impl Output {
         );
         self.files.extend(other.files);
         self.evaluations += other.evaluations;
+        self.facts.extend(other.facts);
     }
 }
 
@@ -119,6 +131,7 @@ struct BundleRun<'a> {
     ids: AtomicU32,
     shared_docs: Vec<Arc<Document>>,
     plan: Option<Arc<Document>>,
+    options: Options,
 }
 
 impl BundleRun<'_> {
@@ -209,6 +222,16 @@ struct At {
 
 /// Checks bundles with the rule set; `db` receives every file for rendering.
 pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -> RunResult {
+    check_with(paths, rules, db, Options::default())
+}
+
+/// [`check`] with [`Options`].
+pub fn check_with(
+    paths: &[std::path::PathBuf],
+    rules: &RuleSet,
+    db: &mut SourceDb,
+    options: Options,
+) -> RunResult {
     let mut result = RunResult::default();
     let mut all = Output::default();
     let started = std::time::Instant::now();
@@ -233,7 +256,7 @@ pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -
             bundle.files.len(),
             bundle.computers.len()
         ));
-        let (output, plan_errors) = check_bundle(&bundle, first_file, rules, db);
+        let (output, plan_errors) = check_bundle(&bundle, first_file, rules, db, options);
         result.plan_errors.extend(plan_errors);
         result.computers += bundle.computers.len();
         all.merge(output);
@@ -268,6 +291,8 @@ pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -
     result.outcomes = all.outcomes;
     result.files = all.files;
     result.evaluations = all.evaluations;
+    all.facts.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    result.facts = all.facts;
     result
 }
 
@@ -292,6 +317,7 @@ fn check_bundle(
     first_file: u32,
     rules: &RuleSet,
     db: &mut SourceDb,
+    options: Options,
 ) -> (Output, Vec<PlanError>) {
     let mut run = BundleRun {
         bundle,
@@ -316,6 +342,7 @@ fn check_bundle(
         ids: AtomicU32::new(rules.data_ids_end),
         shared_docs: rules.data.values().cloned().collect(),
         plan: None,
+        options,
     };
     let mut out = Output::default();
     for (path, reason) in &bundle.skipped {
@@ -567,6 +594,13 @@ fn check_computer(
         .then_some(&texts);
     let facts_doc = run.place(facts.to_document(keep_lines));
     drop(facts);
+    if run.options.keep_facts {
+        out.facts.push((
+            run.bundle.display.clone(),
+            computer.name.clone(),
+            facts_doc.to_json(Document::ROOT),
+        ));
+    }
     let name: ImmutableString = computer.name.as_str().into();
     let subject = Computer(Arc::new(ComputerData {
         name: name.clone(),
