@@ -270,7 +270,10 @@ fn list_rules(args: RulesArgs) -> Outcome {
         v.push(b'\n');
         v
     } else {
-        let mut s = String::new();
+        let mut s = format!(
+            "{:<8} {:<8} {:<8} {:<10} {}\n",
+            "ID", "SEVERITY", "PRODUCT", "STATUS", "NAME"
+        );
         for r in &set.rules {
             s.push_str(&format!(
                 "{:<8} {:<8} {:<8} {:<10} {}\n",

@@ -449,6 +449,32 @@ fn report_file_is_written_atomically_and_never_into_a_bundle() {
 }
 
 #[test]
+fn a_computer_folder_or_an_empty_folder_is_not_a_clean_bundle() {
+    let run = uplint(&["check", &format!("{CORPUS}/VMM01")]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("error[no-computers]"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("point uplint at the folder that contains it"),
+        "{}",
+        run.stdout
+    );
+    let empty = tempfile::tempdir().expect("tempdir");
+    let run = uplint(&[
+        "check",
+        "--fail-on",
+        "never",
+        &empty.path().to_string_lossy(),
+    ]);
+    assert_eq!(
+        run.code, 1,
+        "an empty folder is never a pass: {}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("the folder is empty"), "{}", run.stdout);
+}
+
+#[test]
 fn bad_arguments_and_missing_bundles_exit_2() {
     assert_eq!(uplint(&["check", "--format", "yaml", CORPUS]).code, 2);
     let run = uplint(&["check", "no/such/bundle"]);

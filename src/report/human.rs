@@ -151,7 +151,7 @@ fn summary(input: &ReportInput) -> String {
         if !r.rule_problems.is_empty() || !r.plan_errors.is_empty() || !r.open_errors.is_empty() {
             "uplint could not do everything asked (see the errors above): exit 2"
         } else if !r.complete() {
-            "the run is INCOMPLETE: some inputs were not read (input-error or skipped-entry above)"
+            "the run is INCOMPLETE: not everything was read (see the input-error, skipped-entry or no-computers findings above)"
         } else if input.fail_on == FailOn::Never
             || super::exit_code(r, input.fail_on) == super::exit::OK
         {

@@ -70,10 +70,14 @@ impl RunResult {
     pub fn complete(&self) -> bool {
         self.open_errors.is_empty()
             && self.rule_problems.is_empty()
-            && !self
-                .findings
-                .iter()
-                .any(|f| &*f.rule == host_ids::INPUT_ERROR || &*f.rule == host_ids::SKIPPED_ENTRY)
+            && !self.findings.iter().any(|f| {
+                [
+                    host_ids::INPUT_ERROR,
+                    host_ids::SKIPPED_ENTRY,
+                    host_ids::NO_COMPUTERS,
+                ]
+                .contains(&&*f.rule)
+            })
     }
 }
 
@@ -355,6 +359,24 @@ fn check_bundle(
                 path: Some(path.clone()),
                 ..At::default()
             },
+        ));
+    }
+    if bundle.computers.is_empty() {
+        // Pointing uplint at one computer's folder (or an empty one) would otherwise "pass".
+        let hint = if bundle.files.is_empty() {
+            "the folder is empty".to_owned()
+        } else {
+            format!(
+                "its {} file(s) sit directly in it; if it is one computer's folder, point uplint at the folder that contains it",
+                bundle.files.len()
+            )
+        };
+        out.findings.push(run.host_finding(
+            host_ids::NO_COMPUTERS,
+            Severity::Error,
+            None,
+            format!("`{}` has no computer folders, so nothing was checked: a bundle holds one folder per computer (VMM01/, SQL01/, ...); {hint}", bundle.display),
+            At::default(),
         ));
     }
     let mut plan_errors = Vec::new();
