@@ -42,6 +42,8 @@ pub mod host_ids {
     pub const UNRECOGNIZED_FILE: &str = "unrecognized-file";
     /// A bundle with no computer folder: nothing in it can be checked.
     pub const NO_COMPUTERS: &str = "no-computers";
+    /// plan.json names a computer that has no folder in the bundle.
+    pub const PLAN_COMPUTER_MISSING: &str = "plan-computer-missing";
     /// Two exports of one computer give different values for the same fact.
     pub const FACT_CONFLICT: &str = "fact-conflict";
     /// A recognized file with a part uplint cannot read (a localized text output).

@@ -164,6 +164,49 @@ fn key_span(doc: &Document, node: NodeIdx) -> Option<Span> {
     Some(Span::new(value.file, open, close + 1))
 }
 
+/// The computers `plan.json` says exist today (an upgrade's `server`, a migration's `source`
+/// and `destination`) that are not among `computers`. An upgrade's `new_server` may not exist
+/// yet, so it is not checked.
+pub fn missing_computers(doc: &Document, computers: &[&str]) -> Vec<PlanError> {
+    let mut out = Vec::new();
+    let known = |name: &str| {
+        computers
+            .iter()
+            .any(|c| crate::rules::api::same_computer_name(c, name))
+    };
+    for (list, keys) in [
+        ("upgrades", &["server"][..]),
+        ("migrations", &["source", "destination"][..]),
+    ] {
+        let Some(entries) = doc.child(Document::ROOT, list) else {
+            continue;
+        };
+        for &entry in doc.children(entries) {
+            for key in keys {
+                let Some(node) = doc.child(entry, key) else {
+                    continue;
+                };
+                let Scalar::Str(name) = doc.scalar(node) else {
+                    continue;
+                };
+                if known(name) {
+                    continue;
+                }
+                let hint = crate::util::closest(name, computers.iter().copied())
+                    .map(|c| format!(" (did you mean \"{c}\"?)"))
+                    .unwrap_or_default();
+                out.push(PlanError {
+                    span: doc.span(node),
+                    message: format!(
+                        "plan.json names `{name}` as {key}, but the bundle has no folder for that computer{hint}: its rules cannot run; collect its exports or fix the name"
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
 fn unknown_message(name: &str, allowed: &[&str], what: &str) -> String {
     let hint = crate::util::closest(name, allowed.iter().copied())
         .map(|c| format!(" (did you mean \"{c}\"?)"))

@@ -475,6 +475,40 @@ fn a_computer_folder_or_an_empty_folder_is_not_a_clean_bundle() {
 }
 
 #[test]
+fn a_plan_naming_a_computer_the_bundle_lacks_is_an_error_at_that_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("b");
+    copy_dir(Path::new(CLEAN), &bundle);
+    let plan = std::fs::read_to_string(bundle.join("plan.json")).expect("plan");
+    std::fs::write(
+        bundle.join("plan.json"),
+        plan.replace("\"VMM01\"", "\"VMM1\""),
+    )
+    .expect("write");
+    let run = uplint(&["check", &bundle.to_string_lossy()]);
+    assert_eq!(
+        run.code, 1,
+        "a typo in the plan must not pass silently: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("error[plan-computer-missing]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("did you mean \"VMM01\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("plan.json:"),
+        "points into plan.json: {}",
+        run.stdout
+    );
+}
+
+#[test]
 fn bad_arguments_and_missing_bundles_exit_2() {
     assert_eq!(uplint(&["check", "--format", "yaml", CORPUS]).code, 2);
     let run = uplint(&["check", "no/such/bundle"]);

@@ -389,6 +389,19 @@ fn check_bundle(
         if let Some(doc) = loaded.doc {
             if loaded.clean && doc.kind == crate::model::DocKind::Json {
                 plan_errors = plan::validate(&doc);
+                let names: Vec<&str> = bundle.computers.iter().map(|c| c.name.as_str()).collect();
+                for missing in plan::missing_computers(&doc, &names) {
+                    out.findings.push(run.host_finding(
+                        host_ids::PLAN_COMPUTER_MISSING,
+                        Severity::Error,
+                        None,
+                        missing.message,
+                        At {
+                            span: missing.span,
+                            ..At::default()
+                        },
+                    ));
+                }
                 run.plan = Some(doc.clone());
                 run.shared_docs.push(doc);
             } else if loaded.clean {
