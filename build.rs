@@ -18,6 +18,20 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+fn collect_all(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_all(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
 fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -40,6 +54,29 @@ fn main() {
             .replace('\\', "/");
         code.push_str(&format!(
             "    ({rel:?}, include_str!({:?})),\n",
+            file.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
+    // The built-in rules' fixture bundles, so `uplint test` can run them from the binary alone.
+    // A source package without tests/ simply ships none.
+    let fixtures = root.join("tests").join("rules");
+    println!("cargo:rerun-if-changed=tests/rules");
+    let mut bundles = Vec::new();
+    collect_all(&fixtures, &mut bundles);
+    bundles.sort();
+    code.push_str("/// (path under tests/rules, bytes) of every built-in fixture file.\npub static FIXTURES: &[(&str, &[u8])] = &[\n");
+    for file in &bundles {
+        if let Some(dir) = file.parent() {
+            println!("cargo:rerun-if-changed={}", dir.display());
+        }
+        let rel = file
+            .strip_prefix(&fixtures)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .replace('\\', "/");
+        code.push_str(&format!(
+            "    ({rel:?}, include_bytes!({:?})),\n",
             file.display().to_string()
         ));
     }

@@ -32,6 +32,44 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Show what each file of a bundle was recognized as and which facts it gave.
     Inspect(InspectArgs),
+    /// Run rules' fixture bundles (the built-in rules' with no folder given).
+    Test(TestArgs),
+    /// Create a documented rule file with a passing and a failing fixture.
+    NewRule(NewRuleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Custom rule folders whose rules to test (default: the built-in rules).
+    #[arg(value_name = "RULES_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    Human,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct NewRuleArgs {
+    /// Rule id: upper-case letters then digits, e.g. ACME001.
+    pub id: String,
+    /// The product the rule is about (vmm, appv, sms, or your own).
+    #[arg(long)]
+    pub product: String,
+    /// The rule's name, in kebab-case, saying what is wrong.
+    #[arg(long, default_value = "winrm-max-connections-too-low")]
+    pub name: String,
+    /// Folder to create the rule in.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -60,9 +98,12 @@ pub struct CheckArgs {
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Lowest finding severity that makes the run exit 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Lowest finding severity that makes the run exit 1 [default: error, or uplint.toml's].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Settings file (default: the nearest uplint.toml in a folder above the first bundle).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Number of worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -137,6 +178,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Rules(args) => list_rules(args),
         Command::Explain(args) => explain(args),
         Command::Inspect(args) => inspect(args),
+        Command::Test(args) => test(args),
+        Command::NewRule(args) => new_rule(args),
     }
 }
 
@@ -170,16 +213,52 @@ fn select(set: &mut RuleSet, selection: &RuleSelection) {
 
 fn check(args: CheckArgs) -> Outcome {
     let mut db = SourceDb::new();
-    let mut set = match load_rules(&args.selection.rules, &mut db) {
-        Ok(set) => set,
-        Err(e) => return Outcome::error(e),
-    };
-    select(&mut set, &args.selection);
     let bundles = if args.bundles.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.bundles.clone()
     };
+    let config_path = args
+        .config
+        .clone()
+        .or_else(|| bundles.first().and_then(|b| crate::config::find(b)));
+    let config = match &config_path {
+        Some(path) => {
+            crate::log::debug(&format!("settings from {}", path.display()));
+            let (config, errors) = crate::config::load(path, &mut db);
+            if !errors.is_empty() {
+                return config_errors(&db, &errors);
+            }
+            config
+        }
+        None => crate::config::Config::default(),
+    };
+    let mut dirs = config.rules.clone();
+    dirs.extend(args.selection.rules.iter().cloned());
+    let mut set = match load_rules(&dirs, &mut db) {
+        Ok(set) => set,
+        Err(e) => return Outcome::error(e),
+    };
+    let errors = set.configure(&config);
+    if !errors.is_empty() {
+        return config_errors(&db, &errors);
+    }
+    let selection = RuleSelection {
+        rules: Vec::new(),
+        select: if args.selection.select.is_empty() {
+            config.select.clone()
+        } else {
+            args.selection.select.clone()
+        },
+        ignore: config
+            .ignore
+            .iter()
+            .chain(&args.selection.ignore)
+            .cloned()
+            .collect(),
+    };
+    select(&mut set, &selection);
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     if let Some(out) = &args.output
         && let Some(b) = bundles.iter().find(|b| is_inside(out, b))
     {
@@ -200,7 +279,7 @@ fn check(args: CheckArgs) -> Outcome {
         result: &result,
         rules: &set,
         db: &db,
-        fail_on: args.fail_on,
+        fail_on,
     };
     let color = match args.color {
         Color::Always => true,
@@ -215,7 +294,7 @@ fn check(args: CheckArgs) -> Outcome {
         Format::Human => report::human::render(&input, color),
         Format::Json => report::json::render(&input),
     };
-    let code = report::exit_code(&result, args.fail_on);
+    let code = report::exit_code(&result, fail_on);
     match &args.output {
         Some(path) => match report::write_atomically(path, &bytes) {
             Ok(()) => Outcome {
@@ -234,6 +313,45 @@ fn check(args: CheckArgs) -> Outcome {
             code,
         },
     }
+}
+
+/// Problems in `uplint.toml`, shown like every other diagnostic; uplint does not run with a
+/// configuration it cannot fully read (exit 2).
+fn config_errors(db: &SourceDb, errors: &[crate::config::ConfigError]) -> Outcome {
+    use codespan_reporting::diagnostic::{Diagnostic, Label};
+    let diags: Vec<Diagnostic<crate::source::FileId>> = errors
+        .iter()
+        .map(|e| {
+            let d = Diagnostic::error()
+                .with_code("config-error")
+                .with_message(&e.message);
+            match e.span {
+                Some(span) => d.with_labels(vec![Label::primary(span.file, span.range())]),
+                None => d,
+            }
+        })
+        .collect();
+    Outcome {
+        stdout: Vec::new(),
+        stderr: render(db, &diags),
+        code: exit::TOOL_ERROR,
+    }
+}
+
+fn render(
+    db: &SourceDb,
+    diags: &[codespan_reporting::diagnostic::Diagnostic<crate::source::FileId>],
+) -> Vec<u8> {
+    let mut out = codespan_reporting::term::termcolor::Buffer::no_color();
+    for d in diags {
+        let _ = codespan_reporting::term::emit_to_write_style(
+            &mut out,
+            &report::human::codespan_config(),
+            db,
+            d,
+        );
+    }
+    out.into_inner()
 }
 
 fn is_inside(file: &Path, dir: &Path) -> bool {
@@ -310,16 +428,7 @@ fn problems_text(set: &RuleSet, db: &SourceDb) -> Vec<u8> {
         db,
         fail_on: FailOn::Error,
     };
-    let mut out = codespan_reporting::term::termcolor::Buffer::no_color();
-    for d in report::human::diagnostics(&input) {
-        let _ = codespan_reporting::term::emit_to_write_style(
-            &mut out,
-            &report::human::codespan_config(),
-            db,
-            &d,
-        );
-    }
-    out.into_inner()
+    render(db, &report::human::diagnostics(&input))
 }
 
 fn explain(args: ExplainArgs) -> Outcome {
@@ -458,6 +567,137 @@ fn inspect(args: InspectArgs) -> Outcome {
         stdout,
         stderr: Vec::new(),
         code: if incomplete { exit::FINDINGS } else { exit::OK },
+    }
+}
+
+fn test(args: TestArgs) -> Outcome {
+    let mut db = SourceDb::new();
+    // Built-in fixtures travel inside the binary: write them out for the run, then remove them.
+    let scratch = std::env::temp_dir().join(format!("uplint-test-{}", std::process::id()));
+    let dirs = args.dirs.clone();
+    let rule_files = move || -> Vec<rules::RuleFile> {
+        let mut files = rules::builtin_files();
+        for d in &dirs {
+            files.extend(rules::read_dir(d).unwrap_or_default());
+        }
+        files
+    };
+    for d in &args.dirs {
+        if let Err(e) = rules::read_dir(d) {
+            return Outcome::error(e);
+        }
+    }
+    let set = RuleSet::load(rule_files(), &mut db);
+    if !set.problems.is_empty() {
+        return Outcome {
+            stdout: Vec::new(),
+            stderr: problems_text(&set, &db),
+            code: exit::TOOL_ERROR,
+        };
+    }
+    let plan = if args.dirs.is_empty() {
+        if let Err(e) = write_builtin_fixtures(&scratch) {
+            return Outcome::error(e);
+        }
+        crate::fixtures::plan(set.rules.iter().filter(|r| r.builtin), |_| scratch.clone())
+    } else {
+        let root_of = |r: &rules::Rule| {
+            Path::new(&r.path)
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        };
+        crate::fixtures::plan(set.rules.iter().filter(|r| !r.builtin), root_of)
+    };
+    use rayon::prelude::*;
+    let results: Vec<crate::fixtures::CaseResult> = plan
+        .cases
+        .into_par_iter()
+        .map(|case| crate::fixtures::run_case(case, rule_files.clone()))
+        .collect();
+    let _ = std::fs::remove_dir_all(&scratch);
+    let failed = !plan.missing.is_empty() || results.iter().any(|r| !r.problems.is_empty());
+    let text = match args.format {
+        TestFormat::Human => crate::fixtures::render_human(&results, &plan.missing),
+        TestFormat::Junit => crate::fixtures::render_junit(&results, &plan.missing),
+    };
+    let code = if failed { exit::FINDINGS } else { exit::OK };
+    match &args.output {
+        Some(path) => match report::write_atomically(path, text.as_bytes()) {
+            Ok(()) => Outcome {
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                code,
+            },
+            Err(e) => Outcome::error(format!("cannot write `{}`: {e}", path.display())),
+        },
+        None => Outcome {
+            stdout: text.into_bytes(),
+            stderr: Vec::new(),
+            code,
+        },
+    }
+}
+
+fn write_builtin_fixtures(dir: &Path) -> Result<(), String> {
+    let files = RuleSet::builtin_fixtures();
+    if files.is_empty() {
+        return Err(
+            "this build of uplint carries no built-in fixtures (it was built without tests/rules)"
+                .into(),
+        );
+    }
+    for (rel, bytes) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn new_rule(args: NewRuleArgs) -> Outcome {
+    if !rules::meta::is_rule_id(&args.id) {
+        return Outcome::error(format!(
+            "`{}` is not a rule id: use upper-case letters then digits, e.g. ACME001",
+            args.id
+        ));
+    }
+    let probe = format!(
+        "//! id: {}
+//! name: {}
+//! severity: info
+//! product: {}
+//! summary: x
+//! remediation: x
+",
+        args.id, args.name, args.product
+    );
+    if let Err(errors) = rules::meta::parse(&probe) {
+        let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+        return Outcome::error(messages.join("; "));
+    }
+    let files = crate::scaffold::files(&args.id, &args.name, &args.product);
+    match crate::scaffold::write(&args.dir, &files) {
+        Ok(written) => {
+            let mut s = String::from("created:\n");
+            for p in written {
+                s.push_str(&format!("  {}\n", p.display()));
+            }
+            s.push_str(&format!(
+                "\nnext: edit the rule and its fixtures, then run `uplint test {}`;\nrun it on a bundle with `uplint check --rules {} BUNDLE`\n",
+                args.dir.display(),
+                args.dir.display()
+            ));
+            Outcome {
+                stdout: s.into_bytes(),
+                stderr: Vec::new(),
+                code: exit::OK,
+            }
+        }
+        Err(e) => Outcome::error(e),
     }
 }
 

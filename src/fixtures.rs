@@ -202,3 +202,134 @@ pub fn run_case(case: Case, rule_files: impl FnOnce() -> Vec<RuleFile>) -> CaseR
     }
     CaseResult { case, problems }
 }
+
+/// The cases of every rule to test, and rules that have none.
+pub struct Plan {
+    pub cases: Vec<Case>,
+    /// Rules without a `pass` or a `fail` case: each is a failure of its own.
+    pub missing: Vec<String>,
+}
+
+/// Finds the cases of `rules` under `root_of(rule)`; a rule needs at least one of each kind.
+pub fn plan<'a>(
+    rules: impl Iterator<Item = &'a crate::rules::Rule>,
+    root_of: impl Fn(&crate::rules::Rule) -> std::path::PathBuf,
+) -> Plan {
+    let mut plan = Plan {
+        cases: Vec::new(),
+        missing: Vec::new(),
+    };
+    for rule in rules {
+        let root = root_of(rule);
+        let cases = cases(&root, &rule.meta.id);
+        for (kind, dir) in [(CaseKind::Pass, "pass"), (CaseKind::Fail, "fail")] {
+            if !cases.iter().any(|c| c.kind == kind) {
+                plan.missing.push(format!(
+                    "{}: no `{dir}` fixture (expected `{}/{}/{dir}/<case>/bundle/` with an expect.json beside it)",
+                    rule.meta.id,
+                    root.display(),
+                    rule.meta.id
+                ));
+            }
+        }
+        plan.cases.extend(cases);
+    }
+    plan
+}
+
+fn kind_dir(kind: CaseKind) -> &'static str {
+    match kind {
+        CaseKind::Pass => "pass",
+        CaseKind::Fail => "fail",
+    }
+}
+
+/// The human report of a test run; the last line is `fixtures: N passed, M failed`, the form
+/// CI systems count.
+pub fn render_human(results: &[CaseResult], missing: &[String]) -> String {
+    let mut out = String::new();
+    for r in results {
+        let status = if r.problems.is_empty() {
+            "ok  "
+        } else {
+            "FAIL"
+        };
+        out.push_str(&format!(
+            "{status} {} {}/{}\n",
+            r.case.rule,
+            kind_dir(r.case.kind),
+            r.case.name
+        ));
+        for p in &r.problems {
+            out.push_str(&format!("       - {p}\n"));
+        }
+    }
+    for m in missing {
+        out.push_str(&format!("FAIL {m}\n"));
+    }
+    let failed = results.iter().filter(|r| !r.problems.is_empty()).count() + missing.len();
+    out.push_str(&format!(
+        "\nfixtures: {} passed, {failed} failed\n",
+        results.len() + missing.len() - failed
+    ));
+    out
+}
+
+/// JUnit XML: one test suite per rule, one test case per fixture case.
+pub fn render_junit(results: &[CaseResult], missing: &[String]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut by_rule: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+    for r in results {
+        by_rule.entry(&r.case.rule).or_default().push(r);
+    }
+    let failures = results.iter().filter(|r| !r.problems.is_empty()).count() + missing.len();
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"uplint test\" tests=\"{}\" failures=\"{failures}\">\n",
+        results.len() + missing.len()
+    );
+    for (rule, cases) in by_rule {
+        let failed = cases.iter().filter(|r| !r.problems.is_empty()).count();
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">\n",
+            esc(rule),
+            cases.len()
+        ));
+        for r in cases {
+            let name = format!("{}/{}", kind_dir(r.case.kind), r.case.name);
+            if r.problems.is_empty() {
+                out.push_str(&format!(
+                    "    <testcase classname=\"{}\" name=\"{}\"/>\n",
+                    esc(rule),
+                    esc(&name)
+                ));
+            } else {
+                out.push_str(&format!(
+                    "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    esc(rule),
+                    esc(&name),
+                    esc(&r.problems[0]),
+                    esc(&r.problems.join("\n"))
+                ));
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    if !missing.is_empty() {
+        out.push_str(&format!(
+            "  <testsuite name=\"fixtures\" tests=\"{}\" failures=\"{}\">\n",
+            missing.len(),
+            missing.len()
+        ));
+        for m in missing {
+            out.push_str(&format!("    <testcase classname=\"fixtures\" name=\"{}\">\n      <failure message=\"{}\"/>\n    </testcase>\n", esc(m), esc(m)));
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}

@@ -16,7 +16,9 @@ pub mod parse;
 pub mod plan;
 
 pub mod cli;
+pub mod config;
 pub mod report;
 pub mod rules;
+pub mod scaffold;
 pub mod source;
 pub mod util;

@@ -244,6 +244,8 @@ pub struct EvalState {
     /// Strings handed to the script and the global id of their node; holding the string keeps
     /// its address from being reused during the evaluation.
     strings: Vec<(ImmutableString, u32)>,
+    /// The rule's options from `uplint.toml`.
+    options: Option<Arc<rhai::Map>>,
 }
 
 thread_local! {
@@ -252,7 +254,7 @@ thread_local! {
 }
 
 /// Installs the state for one evaluation; the driver takes it back with [`end_eval`].
-pub fn begin_eval(ctx: Arc<Context>) {
+pub fn begin_eval(ctx: Arc<Context>, options: Option<Arc<rhai::Map>>) {
     // The string table's buffer is reused between evaluations of a thread.
     let strings = SPARE_STRINGS.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
     STATE.with(|s| {
@@ -261,6 +263,7 @@ pub fn begin_eval(ctx: Arc<Context>) {
             reports: Vec::new(),
             verdict: None,
             strings,
+            options,
         });
     });
 }
@@ -409,6 +412,31 @@ fn data(name: &str) -> Result<Dynamic, Box<EvalAltResult>> {
         })
 }
 
+/// `option(name, default)`: the rule's option from `uplint.toml`, or `default`. A value of
+/// another type than `default` is an error, so a misconfigured threshold is not compared as
+/// text.
+fn option(name: &str, default: Dynamic) -> Result<Dynamic, Box<EvalAltResult>> {
+    let value = with_state(|s| s.options.as_ref().and_then(|o| o.get(name).cloned()))?;
+    let kind = |d: &Dynamic| match d.type_name() {
+        "i64" => "an integer",
+        "f64" => "a number",
+        "bool" => "a boolean",
+        "string" => "a string",
+        "array" => "an array",
+        other => other,
+    };
+    match value {
+        None => Ok(default),
+        Some(v) if default.is_unit() || v.type_name() == default.type_name() => Ok(v),
+        Some(v) => Err(format!(
+            "option `{name}` in uplint.toml is {}, but the rule expects {} (like its default {default})",
+            kind(&v),
+            kind(&default)
+        )
+        .into()),
+    }
+}
+
 /// Names a script can call or read, for the documentation check. Keep in step with
 /// [`register`].
 pub const API_ITEMS: &[&str] = &[
@@ -419,6 +447,7 @@ pub const API_ITEMS: &[&str] = &[
     "plan",
     "plan_upgrade",
     "data",
+    "option",
     "version",
     "same_name",
     "Version.major",
@@ -591,6 +620,7 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
         })
         .register_fn("plan_upgrade", plan_upgrade)
         .register_fn("data", data)
+        .register_fn("option", option)
         .register_fn("same_name", |a: &str, b: &str| same_computer_name(a, b));
 }
 

@@ -661,7 +661,7 @@ fn check_computer(
             out.evaluations += 1;
             let result = match rt.asts.get(ri).and_then(Option::as_ref) {
                 Some(ast) => {
-                    api::begin_eval(ctx.clone());
+                    api::begin_eval(ctx.clone(), rule.options.clone());
                     let r = rt.engine.call_fn::<Dynamic>(
                         &mut Scope::new(),
                         ast,
@@ -741,7 +741,7 @@ fn run_bundle_rules(run: &BundleRun, computers: Vec<Computer>) -> Output {
                 continue;
             };
             out.evaluations += 1;
-            api::begin_eval(ctx.clone());
+            api::begin_eval(ctx.clone(), rule.options.clone());
             let r = rt.engine.call_fn::<Dynamic>(
                 &mut Scope::new(),
                 ast,
@@ -905,6 +905,7 @@ fn summarize_failures(out: &mut Output, rules: &RuleSet, db: &SourceDb) -> Vec<R
                 note.push_str(&format!(" and {more} more"));
             }
             let mut notes = vec![note];
+            notes.extend(super::hint_for(&message));
             if broken.contains(&ri) {
                 notes.push(
                     "a rule that exceeds a limit is reported as an error for every subject".into(),

@@ -41,6 +41,8 @@ pub struct Rule {
     pub per_computer: bool,
     /// Defines `fn check_bundle(bundle)`.
     pub per_bundle: bool,
+    /// Options from `uplint.toml` (`[options.ID]`), read with `option()`.
+    pub options: Option<Arc<rhai::Map>>,
 }
 
 /// Something wrong with a rule file, at a span of it when known.
@@ -317,10 +319,34 @@ impl RuleSet {
                 builtin: f.builtin,
                 per_computer,
                 per_bundle,
+                options: None,
             });
         }
         set.rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         set
+    }
+
+    /// Applies `uplint.toml`: severity overrides and per-rule options. Entries for rules that
+    /// are not loaded are returned as errors.
+    pub fn configure(&mut self, config: &crate::config::Config) -> Vec<crate::config::ConfigError> {
+        let ids: Vec<String> = self.rules.iter().map(|r| r.meta.id.clone()).collect();
+        let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let errors = config.unknown_rules(|id| ids.iter().any(|k| k == id), &id_refs);
+        for rule in &mut self.rules {
+            if let Some((severity, _)) = config.severity.get(&rule.meta.id) {
+                rule.meta.severity = *severity;
+            }
+            rule.options = config
+                .options
+                .get(&rule.meta.id)
+                .map(|(m, _)| Arc::new(m.clone()));
+        }
+        errors
+    }
+
+    /// The built-in rules' fixture files (path under `tests/rules`, bytes).
+    pub fn builtin_fixtures() -> &'static [(&'static str, &'static [u8])] {
+        builtin::FIXTURES
     }
 
     /// Keeps only the rules `keep` accepts.
@@ -451,6 +477,55 @@ pub(crate) fn describe_eval_error(
         .strip_suffix(&format!(" ({pos})"))
         .map_or(text.clone(), str::to_owned);
     (message, source, pos)
+}
+
+/// A hint for an error a rule author can fix: the closest host API name for an unknown
+/// function (`repor` → `report`).
+pub(crate) fn hint_for(message: &str) -> Option<String> {
+    let name = message
+        .strip_prefix("Function not found: ")?
+        .split([' ', '('])
+        .next()?
+        .trim();
+    const LANGUAGE: &[&str] = &[
+        "len",
+        "contains",
+        "starts_with",
+        "ends_with",
+        "to_lower",
+        "to_upper",
+        "trim",
+        "split",
+        "sub_string",
+        "index_of",
+        "replace",
+        "push",
+        "is_empty",
+        "keys",
+        "values",
+        "parse_int",
+        "parse_float",
+        "to_string",
+        "type_of",
+        "min",
+        "max",
+        "abs",
+        "sort",
+        "filter",
+        "map",
+        "reduce",
+        "some",
+        "all",
+    ];
+    let api = api::API_ITEMS
+        .iter()
+        .map(|i| i.rsplit('.').next().unwrap_or(i));
+    let closest = crate::util::closest(name, api.chain(LANGUAGE.iter().copied()))?;
+    (closest != name).then(|| {
+        format!(
+            "did you mean `{closest}`? The functions a rule can call are listed in docs/rules.md"
+        )
+    })
 }
 
 /// Maps a Rhai position (1-based line, 1-based *character* column) to a byte span.

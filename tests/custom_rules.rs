@@ -1,0 +1,242 @@
+//! The consultant's workflow: scaffold a rule, test it, break it, configure it, run it with the
+//! built-in rules.
+
+use std::path::Path;
+use std::process::Command;
+
+mod common;
+use common::copy_dir;
+
+const CORPUS: &str = "corpora/vmm-2012r2-to-2016";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn uplint_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_uplint"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run uplint");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn corpus() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(CORPUS)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn a_new_rule_passes_its_own_fixtures_fails_when_broken_and_runs_with_the_builtins() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = uplint_in(dir.path(), &["new-rule", "ACME001", "--product", "vmm"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = uplint_in(dir.path(), &["test", "."]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("fixtures: 2 passed, 0 failed"),
+        "{}",
+        run.stdout
+    );
+
+    // Break it: the passing fixture now gets a finding.
+    let rule = dir
+        .path()
+        .join("ACME001-winrm-max-connections-too-low.rhai");
+    let text = std::fs::read_to_string(&rule).expect("rule");
+    std::fs::write(
+        &rule,
+        text.replace("if value < minimum", "if value <= minimum"),
+    )
+    .expect("write");
+    let run = uplint_in(dir.path(), &["test", "."]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("FAIL ACME001 pass/example"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("unexpected finding: ACME001 on SRV01 at SRV01/winrm-config.txt:6"),
+        "{}",
+        run.stdout
+    );
+
+    let junit = uplint_in(dir.path(), &["test", ".", "--format", "junit"]);
+    assert_eq!(junit.code, 1);
+    assert!(
+        junit
+            .stdout
+            .contains("<testsuite name=\"ACME001\" tests=\"2\" failures=\"1\">"),
+        "{}",
+        junit.stdout
+    );
+
+    // With the built-ins, on the corpus: the custom rule runs alongside them.
+    let run = uplint_in(
+        dir.path(),
+        &["check", "--rules", ".", "--format", "json", &corpus()],
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(
+        rules.contains(&"ACME001") && rules.contains(&"VMM001"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn new_rule_refuses_bad_ids_and_never_overwrites() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert_eq!(
+        uplint_in(dir.path(), &["new-rule", "acme1", "--product", "vmm"]).code,
+        2
+    );
+    assert_eq!(
+        uplint_in(dir.path(), &["new-rule", "ACME002", "--product", "vmm"]).code,
+        0
+    );
+    let again = uplint_in(dir.path(), &["new-rule", "ACME002", "--product", "vmm"]);
+    assert_eq!(again.code, 2);
+    assert!(
+        again.stderr.contains("never overwrites"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn builtin_fixtures_run_through_uplint_test() {
+    let run = uplint_in(Path::new("."), &["test"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    for id in ["VMM001", "VMM015", "VMM016", "VMM017"] {
+        assert!(
+            run.stdout.contains(&format!("ok   {id} fail/")),
+            "{id}: {}",
+            run.stdout
+        );
+    }
+    assert!(run.stdout.contains(" 0 failed"), "{}", run.stdout);
+}
+
+#[test]
+fn uplint_toml_beside_the_bundles_selects_overrides_and_sets_options() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(Path::new(CORPUS), &dir.path().join("estate"));
+    assert_eq!(
+        uplint_in(
+            dir.path(),
+            &["new-rule", "ACME001", "--product", "vmm", "--dir", "acme"]
+        )
+        .code,
+        0
+    );
+    std::fs::write(
+        dir.path().join("uplint.toml"),
+        "rules = [\"acme\"]\nignore = [\"VMM016\"]\nfail-on = \"warning\"\n\n[severity]\nVMM015 = \"info\"\n\n[options.ACME001]\nminimum = 60\n",
+    )
+    .expect("config");
+    let run = uplint_in(dir.path(), &["check", "--format", "json", "estate"]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        !findings.iter().any(|f| f["rule"] == "VMM016"),
+        "ignored by uplint.toml"
+    );
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f["rule"] == "VMM015")
+            .all(|f| f["severity"] == "info")
+    );
+    // The option lowers ACME001's minimum to 60: only HV01's MaxConnections = 50 is below it.
+    let acme: Vec<&serde_json::Value> =
+        findings.iter().filter(|f| f["rule"] == "ACME001").collect();
+    assert_eq!(acme.len(), 1, "{acme:#?}");
+    assert_eq!(acme[0]["computer"], "HV01");
+    assert_eq!(report["fail_on"], "warning");
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn a_misspelt_key_or_rule_id_in_uplint_toml_is_an_error_at_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(Path::new(CORPUS), &dir.path().join("estate"));
+    std::fs::write(
+        dir.path().join("uplint.toml"),
+        "ignroe = [\"VMM016\"]\n\n[severity]\nVMM0015 = \"info\"\n",
+    )
+    .expect("config");
+    let run = uplint_in(dir.path(), &["check", "estate"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("error[config-error]: unknown key `ignroe`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `ignore`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("uplint.toml:1:1"), "{}", run.stderr);
+    // The key is fixed; now the rule id is wrong.
+    std::fs::write(
+        dir.path().join("uplint.toml"),
+        "ignore = [\"VMM016\"]\n\n[severity]\nVMM0015 = \"info\"\n",
+    )
+    .expect("config");
+    let run = uplint_in(dir.path(), &["check", "estate"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no loaded rule has the id VMM0015"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("uplint.toml:4:1"), "{}", run.stderr);
+}
+
+#[test]
+fn an_option_of_the_wrong_type_is_a_rule_error_not_a_silent_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(Path::new(CORPUS), &dir.path().join("estate"));
+    assert_eq!(
+        uplint_in(
+            dir.path(),
+            &["new-rule", "ACME001", "--product", "vmm", "--dir", "acme"]
+        )
+        .code,
+        0
+    );
+    std::fs::write(
+        dir.path().join("uplint.toml"),
+        "rules = [\"acme\"]\n[options.ACME001]\nminimum = \"300\"\n",
+    )
+    .expect("config");
+    let run = uplint_in(dir.path(), &["check", "--select", "ACME001", "estate"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "option `minimum` in uplint.toml is a string, but the rule expects an integer"
+        ),
+        "{}",
+        run.stdout
+    );
+}
