@@ -40,7 +40,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Custom rule folders whose rules to test (default: the built-in rules).
+    /// Custom rule folders whose rules to test (default: the current folder when it holds
+    /// .rhai files, else the built-in rules).
     #[arg(value_name = "RULES_DIR")]
     pub dirs: Vec<PathBuf>,
     /// Report format.
@@ -574,6 +575,22 @@ fn test(args: TestArgs) -> Outcome {
     let mut db = SourceDb::new();
     // Built-in fixtures travel inside the binary: write them out for the run, then remove them.
     let scratch = std::env::temp_dir().join(format!("uplint-test-{}", std::process::id()));
+    // Run where `uplint new-rule` put a rule, `uplint test` tests that rule.
+    let here_has_rules = std::fs::read_dir(".")
+        .map(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "rhai"))
+        })
+        .unwrap_or(false);
+    let args = if args.dirs.is_empty() && here_has_rules {
+        TestArgs {
+            dirs: vec![PathBuf::from(".")],
+            ..args
+        }
+    } else {
+        args
+    };
     let dirs = args.dirs.clone();
     let rule_files = move || -> Vec<rules::RuleFile> {
         let mut files = rules::builtin_files();

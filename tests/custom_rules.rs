@@ -58,7 +58,8 @@ fn a_new_rule_passes_its_own_fixtures_fails_when_broken_and_runs_with_the_builti
         text.replace("if value < minimum", "if value <= minimum"),
     )
     .expect("write");
-    let run = uplint_in(dir.path(), &["test", "."]);
+    // A bare `uplint test` in the rule's folder tests that rule.
+    let run = uplint_in(dir.path(), &["test"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(
         run.stdout.contains("FAIL ACME001 pass/example"),
