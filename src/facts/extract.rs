@@ -75,6 +75,9 @@ fn bool_of(doc: &Document, node: NodeIdx) -> Option<bool> {
         Scalar::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
         Scalar::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
         Scalar::Int(i) => Some(i != 0),
+        // Invoke-Sqlcmd | Export-Csv writes SERVERPROPERTY ints as text.
+        Scalar::Str("1") => Some(true),
+        Scalar::Str("0") => Some(false),
         _ => None,
     }
 }
@@ -101,8 +104,6 @@ const WU_REBOOT_KEY: &str =
 const SESSION_MANAGER_KEY: &str = r"hklm\system\currentcontrolset\control\session manager";
 
 fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
-    let mut saw_cbs = None;
-    let mut saw_session_manager = None;
     for &key in doc.children(Document::ROOT) {
         let Some(name) = doc.name(key) else { continue };
         let name = normalized_key(name);
@@ -136,11 +137,17 @@ fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
                 uninstall_entry(facts, doc, key);
             }
         } else if name == CBS_KEY {
-            saw_cbs = Some(key);
+            facts.restart_sources.0 = Some(super::Origin {
+                doc: doc.clone(),
+                node: key,
+            });
         } else if name == format!(r"{CBS_KEY}\rebootpending") || name == WU_REBOOT_KEY {
             facts.offer_evidence("reboot.pending", true, doc, key);
         } else if name == SESSION_MANAGER_KEY {
-            saw_session_manager = Some(key);
+            facts.restart_sources.1 = Some(super::Origin {
+                doc: doc.clone(),
+                node: key,
+            });
             if let Some(n) = value("PendingFileRenameOperations")
                 && (doc.kind(n) == NodeKind::Array && !doc.children(n).is_empty()
                     || str_of(doc, n).is_some())
@@ -148,10 +155,6 @@ fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
                 facts.offer_evidence("reboot.pending", true, doc, n);
             }
         }
-    }
-    // No evidence in exports that would show it: no restart pending (any later evidence wins).
-    if let (Some(cbs), Some(_)) = (saw_cbs, saw_session_manager) {
-        facts.offer_evidence("reboot.pending", false, doc, cbs);
     }
 }
 
@@ -334,6 +337,12 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         }
         if let Some((n, c)) = str_field("Collation") {
             facts.offer("sql.collation", FactValue::Str(c), doc, n);
+        }
+        // Empty on SQL Server 2008 R2 and older, which have no AlwaysOn: no fact then.
+        if let Some(n) = get("IsHadrEnabled")
+            && let Some(b) = bool_of(doc, n)
+        {
+            facts.offer("sql.hadr_enabled", FactValue::Bool(b), doc, n);
         }
         return;
     }
@@ -885,9 +894,26 @@ mod tests {
     }
 
     #[test]
+    fn no_restart_pending_is_concluded_across_two_exports() {
+        let cbs = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing]\r\n\"LastTrustTime\"=hex(b):00,00,00,00,00,00,00,00\r\n";
+        let sm = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager]\r\n\"BootExecute\"=hex(7):00,00\r\n";
+        let mut f = facts_of(cbs);
+        f.finish();
+        assert!(
+            !f.values.contains_key("reboot.pending"),
+            "one export alone proves nothing"
+        );
+        let doc = Arc::new((parse::reg::FORMAT.parse)(FileId(1), Arc::from(sm)).doc);
+        f.extract_from(&doc);
+        f.finish();
+        assert_eq!(f.values["reboot.pending"].value, FactValue::Bool(false));
+    }
+
+    #[test]
     fn pending_reboot_evidence_wins_over_absence() {
         let none = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing]\r\n\"LastTrustTime\"=hex(b):00,00,00,00,00,00,00,00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager]\r\n\"BootExecute\"=hex(7):00,00\r\n";
         let mut f = facts_of(none);
+        f.finish();
         assert_eq!(f.values["reboot.pending"].value, FactValue::Bool(false));
         let pending = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending]\r\n";
         let doc = Arc::new((parse::reg::FORMAT.parse)(FileId(1), Arc::from(pending)).doc);

@@ -66,7 +66,7 @@ const UNINSTALL_REG: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\Curre
 const SERVICES_JSON: &str = "Get-CimInstance Win32_Service | Select-Object Name,DisplayName,StartName,State,StartMode | ConvertTo-Json > services.json";
 const FEATURES_JSON: &str = "Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json > features.json";
 const VOLUMES_JSON: &str = "Get-CimInstance Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | ConvertTo-Json > volumes.json";
-const SQL_PROPS: &str = r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineName') AS MachineName, SERVERPROPERTY('ProductVersion') AS ProductVersion, SERVERPROPERTY('Edition') AS Edition, SERVERPROPERTY('Collation') AS Collation" | Export-Csv sql-properties.csv"#;
+const SQL_PROPS: &str = r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineName') AS MachineName, SERVERPROPERTY('ProductVersion') AS ProductVersion, SERVERPROPERTY('Edition') AS Edition, SERVERPROPERTY('Collation') AS Collation, SERVERPROPERTY('IsHadrEnabled') AS IsHadrEnabled" | Export-Csv sql-properties.csv"#;
 const SQL_BACKUPS: &str = r#"Invoke-Sqlcmd -Query "SELECT database_name, type, backup_finish_date FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#;
 const HYPERV_VMS: &str =
     "Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json";
@@ -150,6 +150,11 @@ pub static CATALOG: &[FactDef] = &[
     fact("sql.version", "SQL Server ProductVersion", SQL_PROPS),
     fact("sql.edition", "SQL Server edition", SQL_PROPS),
     fact("sql.collation", "SQL Server collation", SQL_PROPS),
+    fact(
+        "sql.hadr_enabled",
+        "Whether AlwaysOn availability groups are enabled on the SQL Server instance",
+        SQL_PROPS,
+    ),
     records(
         "software",
         "Installed programs",
@@ -319,6 +324,10 @@ pub struct FactSet {
     pub records: BTreeMap<&'static str, Vec<Record>>,
     /// Later offers that disagree with the accepted value: (key, accepted, other).
     pub conflicts: Vec<(&'static str, Offer, Offer)>,
+    /// The registry keys whose export would show a pending restart, once seen in any export
+    /// of the computer: (Component Based Servicing, Session Manager). Only both together,
+    /// with no evidence anywhere, mean "no restart pending" (see [`FactSet::finish`]).
+    pub(crate) restart_sources: (Option<Origin>, Option<Origin>),
 }
 
 impl FactSet {
@@ -418,6 +427,16 @@ impl FactSet {
             }
         }
         out
+    }
+
+    /// Draws the conclusions that need every export of the computer: a pending restart is
+    /// ruled out only when the Component Based Servicing and Session Manager exports were both
+    /// read (usually from two files) and neither showed one.
+    pub fn finish(&mut self) {
+        if let (Some(cbs), Some(_)) = &self.restart_sources {
+            let (doc, node) = (cbs.doc.clone(), cbs.node);
+            self.offer_evidence("reboot.pending", false, &doc, node);
+        }
     }
 
     /// How many facts (values and records) this set holds.

@@ -412,6 +412,19 @@ fn data(name: &str) -> Result<Dynamic, Box<EvalAltResult>> {
         })
 }
 
+/// `export_command(fact)`: the command that produces the export a fact comes from, for
+/// messages that tell users what to collect (one place: the fact catalog).
+fn export_command(fact: &str) -> Result<ImmutableString, Box<EvalAltResult>> {
+    crate::facts::definition(fact)
+        .map(|d| d.export.into())
+        .ok_or_else(|| {
+            let hint = crate::util::closest(fact, crate::facts::CATALOG.iter().map(|f| f.key))
+                .map(|c| format!(" (did you mean \"{c}\"?)"))
+                .unwrap_or_default();
+            format!("export_command(\"{fact}\"): no such fact{hint}").into()
+        })
+}
+
 /// `option(name, default)`: the rule's option from `uplint.toml`, or `default`. A value of
 /// another type than `default` is an error, so a misconfigured threshold is not compared as
 /// text.
@@ -442,6 +455,7 @@ fn option(name: &str, default: Dynamic) -> Result<Dynamic, Box<EvalAltResult>> {
 pub const API_ITEMS: &[&str] = &[
     "report",
     "missing",
+    "export_command",
     "not_evaluated",
     "not_applicable",
     "plan",
@@ -621,6 +635,7 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
         .register_fn("plan_upgrade", plan_upgrade)
         .register_fn("data", data)
         .register_fn("option", option)
+        .register_fn("export_command", export_command)
         .register_fn("same_name", |a: &str, b: &str| same_computer_name(a, b));
 }
 

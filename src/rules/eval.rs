@@ -594,6 +594,7 @@ fn check_computer(
             docs.push(doc);
         }
     }
+    facts.finish();
     for (key, accepted, other) in &facts.conflicts {
         let rel = |o: &crate::facts::Offer| {
             o.origin
