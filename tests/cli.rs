@@ -1,10 +1,9 @@
 //! The `uplint` binary as users run it: exit codes, reports, broken rules, broken inputs.
 
 mod common;
-use common::copy_dir;
+use common::{Run, copy_dir, uplint_in};
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -12,23 +11,8 @@ const CORPUS: &str = "corpora/vmm-2012r2-to-2016";
 const CLEAN: &str = "corpora/vmm-2012r2-to-2016-clean";
 const MALFORMED: &str = "tests/fixtures/bundles/malformed-reg";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn uplint(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_uplint"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run uplint");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    uplint_in(Path::new("."), args)
 }
 
 fn json(args: &[&str]) -> (i32, Value) {

@@ -2,31 +2,11 @@
 //! built-in rules.
 
 use std::path::Path;
-use std::process::Command;
 
 mod common;
-use common::copy_dir;
+use common::{copy_dir, uplint_in};
 
 const CORPUS: &str = "corpora/vmm-2012r2-to-2016";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn uplint_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_uplint"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run uplint");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn corpus() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
