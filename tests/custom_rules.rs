@@ -15,6 +15,22 @@ fn corpus() -> String {
         .into_owned()
 }
 
+/// A temporary folder holding a copy of the sample corpus as `estate`, an `uplint.toml` with
+/// `config` beside it, and, when `with_acme` is set, a scaffolded rule ACME001 in `acme/`.
+fn estate_with_config(config: &str, with_acme: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(Path::new(CORPUS), &dir.path().join("estate"));
+    if with_acme {
+        let scaffold = uplint_in(
+            dir.path(),
+            &["new-rule", "ACME001", "--product", "vmm", "--dir", "acme"],
+        );
+        assert_eq!(scaffold.code, 0, "{}", scaffold.stderr);
+    }
+    std::fs::write(dir.path().join("uplint.toml"), config).expect("config");
+    dir
+}
+
 #[test]
 fn a_new_rule_passes_its_own_fixtures_fails_when_broken_and_runs_with_the_builtins() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -117,21 +133,10 @@ fn builtin_fixtures_run_through_uplint_test() {
 
 #[test]
 fn uplint_toml_beside_the_bundles_selects_overrides_and_sets_options() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(Path::new(CORPUS), &dir.path().join("estate"));
-    assert_eq!(
-        uplint_in(
-            dir.path(),
-            &["new-rule", "ACME001", "--product", "vmm", "--dir", "acme"]
-        )
-        .code,
-        0
-    );
-    std::fs::write(
-        dir.path().join("uplint.toml"),
+    let dir = estate_with_config(
         "rules = [\"acme\"]\nignore = [\"VMM016\"]\nfail-on = \"warning\"\n\n[severity]\nVMM015 = \"info\"\n\n[options.ACME001]\nminimum = 60\n",
-    )
-    .expect("config");
+        true,
+    );
     let run = uplint_in(dir.path(), &["check", "--format", "json", "estate"]);
     let report: serde_json::Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
@@ -157,13 +162,10 @@ fn uplint_toml_beside_the_bundles_selects_overrides_and_sets_options() {
 
 #[test]
 fn a_misspelt_key_or_rule_id_in_uplint_toml_is_an_error_at_its_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(Path::new(CORPUS), &dir.path().join("estate"));
-    std::fs::write(
-        dir.path().join("uplint.toml"),
+    let dir = estate_with_config(
         "ignroe = [\"VMM016\"]\n\n[severity]\nVMM0015 = \"info\"\n",
-    )
-    .expect("config");
+        false,
+    );
     let run = uplint_in(dir.path(), &["check", "estate"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
@@ -196,21 +198,10 @@ fn a_misspelt_key_or_rule_id_in_uplint_toml_is_an_error_at_its_line() {
 
 #[test]
 fn an_option_of_the_wrong_type_is_a_rule_error_not_a_silent_pass() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(Path::new(CORPUS), &dir.path().join("estate"));
-    assert_eq!(
-        uplint_in(
-            dir.path(),
-            &["new-rule", "ACME001", "--product", "vmm", "--dir", "acme"]
-        )
-        .code,
-        0
-    );
-    std::fs::write(
-        dir.path().join("uplint.toml"),
+    let dir = estate_with_config(
         "rules = [\"acme\"]\n[options.ACME001]\nminimum = \"300\"\n",
-    )
-    .expect("config");
+        true,
+    );
     let run = uplint_in(dir.path(), &["check", "--select", "ACME001", "estate"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(
