@@ -396,20 +396,11 @@ fn push_record_errors(file: FileId, rec: &Record, errors: &mut Vec<InputError>) 
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
+    use crate::parse::test_support::{get, spanned};
 
     fn parsed(text: &str) -> Parsed {
         assert!(recognize(text), "not recognized: {text:?}");
         parse(FileId(0), Arc::from(text))
-    }
-
-    fn get<'a>(doc: &'a Document, path: &str) -> Option<Scalar<'a>> {
-        doc.lookup(Document::ROOT, path).map(|n| doc.scalar(n))
-    }
-
-    /// The source text a node's span covers.
-    fn spanned<'a>(text: &'a str, doc: &Document, path: &str) -> &'a str {
-        let n = doc.lookup(Document::ROOT, path).expect(path);
-        &text[doc.span(n).expect("span").range()]
     }
 
     const PS51: &str = "#TYPE System.Management.Automation.PSCustomObject\r\n\"Name\",\"StartType\",\"Status\"\r\n\"WinRM\",\"Automatic\",\"Running\"\r\n\"Spooler\",\"Manual\",\"Stopped\"\r\n";

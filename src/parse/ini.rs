@@ -278,6 +278,7 @@ fn unquote(raw: &str, at: usize) -> Result<(Value, usize, usize), ()> {
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
+    use crate::parse::test_support::realworld;
 
     const SQL: &str = ";SQL Server 2022 Configuration File\r\n[OPTIONS]\r\n\r\n; Setup work flow. \r\n\r\nACTION=\"Upgrade\"\r\nINSTANCENAME=\"SQLTEST01\"  \r\nQUIET=\"True\"\r\nSQLSYSADMINACCOUNTS=\"FABRIKAM\\dba1\" \"FABRIKAM\\dba2\"\r\nFEATURES=SQLENGINE,FULLTEXT\r\nNOTE=\"say \"\"hi\"\"\"\r\n";
 
@@ -454,11 +455,6 @@ mod tests {
         assert!(recognize(
             "\u{FEFF}; generated\r\n\r\n[Identification]\r\n\r\n[Options]\r\nA=1\r\n"
         ));
-    }
-
-    fn realworld(rel: &str) -> Option<Vec<u8>> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld/");
-        std::fs::read(format!("{path}{rel}")).ok()
     }
 
     #[test]

@@ -470,6 +470,7 @@ fn emit_field(b: &mut Builder, src: &str, f: &Field, english: bool) {
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
+    use crate::parse::test_support::realworld;
 
     /// Invented host; the layout is ipconfig's.
     const SAMPLE: &str = "\r
@@ -738,22 +739,17 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
         }
     }
 
-    fn realworld(rel: &str) -> Option<Vec<u8>> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld/ipconfig/");
-        std::fs::read(format!("{dir}{rel}")).ok()
-    }
-
     #[test]
     fn real_samples_are_read_without_errors() {
         for rel in [
-            "jc-windows-10-ipconfig.out",
-            "jc-windows-11-ipconfig.out",
-            "jc-windows-2008-ipconfig.out",
-            "jc-windows-2016-ipconfig.out",
-            "jc-windows-7-ipconfig.out",
-            "jc-windows-xp-ipconfig.out",
-            "scryerbook-ipconfig_all-concatenated.txt",
-            "gkk-ipconfig_all-zh-CN-gbk.txt",
+            "ipconfig/jc-windows-10-ipconfig.out",
+            "ipconfig/jc-windows-11-ipconfig.out",
+            "ipconfig/jc-windows-2008-ipconfig.out",
+            "ipconfig/jc-windows-2016-ipconfig.out",
+            "ipconfig/jc-windows-7-ipconfig.out",
+            "ipconfig/jc-windows-xp-ipconfig.out",
+            "ipconfig/scryerbook-ipconfig_all-concatenated.txt",
+            "ipconfig/gkk-ipconfig_all-zh-CN-gbk.txt",
         ] {
             let Some(bytes) = realworld(rel) else {
                 continue;
@@ -771,7 +767,7 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
             let adapters = doc.lookup(Document::ROOT, "adapters").expect("adapters");
             assert!(!doc.children(adapters).is_empty(), "{rel}: no adapter");
             let foreign = parsed.notes.iter().any(|n| n.message == FOREIGN_NOTE);
-            if rel.starts_with("gkk") {
+            if rel.starts_with("ipconfig/gkk") {
                 assert!(foreign, "{rel}: no language note");
             } else {
                 assert!(!foreign, "{rel}: misjudged as foreign");
@@ -780,10 +776,10 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
                     "{rel}"
                 );
             }
-            if rel.starts_with("scryerbook") {
+            if rel.starts_with("ipconfig/scryerbook") {
                 assert_eq!(parsed.notes.len(), 1, "{rel}: {:?}", parsed.notes);
                 assert!(doc.lookup(Document::ROOT, GLOBALS).is_some());
-            } else if !rel.starts_with("gkk") {
+            } else if !rel.starts_with("ipconfig/gkk") {
                 assert!(parsed.notes.is_empty(), "{rel}: {:?}", parsed.notes);
             }
         }

@@ -109,6 +109,29 @@ pub(crate) fn trim_start(text: &str) -> &str {
     text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0' || c == '\u{FEFF}')
 }
 
+/// What the parsers' unit tests share.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::model::{Document, Scalar};
+
+    /// A real-world sample from `../shared/realworld/`, or `None` where that folder is absent:
+    /// the samples are others' data, read in place and never copied into the project.
+    pub(crate) fn realworld(rel: &str) -> Option<Vec<u8>> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld/");
+        std::fs::read(format!("{dir}{rel}")).ok()
+    }
+
+    pub(crate) fn get<'a>(doc: &'a Document, path: &str) -> Option<Scalar<'a>> {
+        doc.lookup(Document::ROOT, path).map(|n| doc.scalar(n))
+    }
+
+    /// The source text a node's span covers.
+    pub(crate) fn spanned<'a>(text: &'a str, doc: &Document, path: &str) -> &'a str {
+        let n = doc.lookup(Document::ROOT, path).expect(path);
+        &text[doc.span(n).expect("span").range()]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

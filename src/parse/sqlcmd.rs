@@ -393,19 +393,11 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
+    use crate::parse::test_support::{get, spanned};
 
     fn parsed(text: &str) -> Parsed {
         assert!(recognize(text), "not recognized: {text:?}");
         parse(FileId(0), Arc::from(text))
-    }
-
-    fn get<'a>(doc: &'a Document, path: &str) -> Option<Scalar<'a>> {
-        doc.lookup(Document::ROOT, path).map(|n| doc.scalar(n))
-    }
-
-    fn spanned<'a>(text: &'a str, doc: &Document, path: &str) -> &'a str {
-        let n = doc.lookup(Document::ROOT, path).expect(path);
-        &text[doc.span(n).expect("span").range()]
     }
 
     fn row_count(doc: &Document) -> usize {

@@ -382,6 +382,7 @@ impl Reader {
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
+    use crate::parse::test_support::realworld;
 
     /// Invented machine; the layout (column 27, nested cards) is systeminfo's.
     const SAMPLE: &str = "\r
@@ -589,11 +590,6 @@ Hyper-V Requirements:      VM Monitor Mode Extensions: Yes\r
         for text in negatives {
             assert!(!recognize(text), "accepted: {text:?}");
         }
-    }
-
-    fn realworld(rel: &str) -> Option<Vec<u8>> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld/");
-        std::fs::read(format!("{dir}{rel}")).ok()
     }
 
     #[test]
