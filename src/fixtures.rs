@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::finding::{Finding, Outcome};
+use crate::finding::{Finding, Outcome, Severity};
 use crate::rules::{RuleFile, RuleSet};
 use crate::source::SourceDb;
 
@@ -46,6 +46,8 @@ pub struct ExpectedFinding {
     pub line: Option<usize>,
     pub path: Option<String>,
     pub message: Option<String>,
+    /// For rules whose findings do not all have the rule's severity.
+    pub severity: Option<Severity>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -163,6 +165,7 @@ pub fn run_case(case: Case, rule_files: impl FnOnce() -> Vec<RuleFile>) -> CaseR
                     .message
                     .as_ref()
                     .is_none_or(|m| f.message.contains(m.as_str()))
+                && want.severity.is_none_or(|s| f.severity == s)
         });
         match found {
             Some(i) => {

@@ -296,6 +296,43 @@ fn a_bundle_level_rule_reports_on_facts_with_their_file_and_line() {
 }
 
 #[test]
+fn report_with_a_severity_can_lower_but_never_raise_a_findings_severity() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // write_rule declares `severity: warning`.
+    write_rule(
+        dir.path(),
+        "SEV001-mixed.rhai",
+        "fn check_bundle(bundle) {\n    report((), \"as declared\");\n    report((), \"lowered\", \"info\");\n    report((), \"raised\", \"error\");\n}\n",
+    );
+    let rules = dir.path().to_string_lossy().into_owned();
+    let (_, report) = json(&["--rules", &rules, "--select", "SEV001", CORPUS]);
+    let severity_of = |message: &str| {
+        report["findings"]
+            .as_array()
+            .and_then(|fs| fs.iter().find(|f| f["message"] == message))
+            .map(|f| f["severity"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(severity_of("as declared"), "warning", "{report:#}");
+    assert_eq!(severity_of("lowered"), "info");
+    assert_eq!(severity_of("raised"), "warning");
+
+    write_rule(
+        dir.path(),
+        "SEV001-mixed.rhai",
+        "fn check_bundle(bundle) {\n    report((), \"typo\", \"warn\");\n}\n",
+    );
+    let run = uplint(&["check", "--rules", &rules, "--select", "SEV001", CORPUS]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("severity must be \"error\", \"warning\" or \"info\", not \"warn\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn two_exports_that_disagree_on_a_fact_are_reported_where_they_disagree() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bundle = dir.path().join("b");

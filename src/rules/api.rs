@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString};
 
-use crate::finding::Outcome;
+use crate::finding::{Outcome, Severity};
 use crate::model::{Document, NodeIdx, Scalar};
 use crate::source::Span;
 
@@ -226,6 +226,8 @@ pub struct Report {
     pub at: Option<Located>,
     pub message: String,
     pub actual: Option<String>,
+    /// Lower than the rule's severity for this finding only (`report(v, msg, "warning")`).
+    pub severity: Option<Severity>,
 }
 
 /// An explicit outcome set by `missing`, `not_evaluated` or `not_applicable`.
@@ -335,6 +337,30 @@ fn display(value: &Dynamic) -> Option<String> {
 }
 
 fn report(value: Dynamic, message: &str) -> Result<(), Box<EvalAltResult>> {
+    push_report(value, message, None)
+}
+
+/// `report` with a severity for this one finding. It can only lower the rule's severity (after
+/// `uplint.toml` overrides): a user who made a rule `info` never gets an `error` from it.
+fn report_with_severity(
+    value: Dynamic,
+    message: &str,
+    severity: &str,
+) -> Result<(), Box<EvalAltResult>> {
+    let Some(severity) = Severity::parse(severity) else {
+        return Err(format!(
+            "report(): severity must be \"error\", \"warning\" or \"info\", not \"{severity}\""
+        )
+        .into());
+    };
+    push_report(value, message, Some(severity))
+}
+
+fn push_report(
+    value: Dynamic,
+    message: &str,
+    severity: Option<Severity>,
+) -> Result<(), Box<EvalAltResult>> {
     with_state(|state| {
         let at = locate(state, &value);
         let actual = display(&value);
@@ -342,6 +368,7 @@ fn report(value: Dynamic, message: &str) -> Result<(), Box<EvalAltResult>> {
             at,
             message: message.to_owned(),
             actual,
+            severity,
         });
     })
 }
@@ -617,6 +644,7 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
 
     engine
         .register_fn("report", report)
+        .register_fn("report", report_with_severity)
         .register_fn("missing", missing)
         .register_fn("not_evaluated", |what: &str, command: &str| {
             set_verdict(Outcome::NotEvaluated, what, Some(command.to_owned()))

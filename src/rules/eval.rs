@@ -816,18 +816,21 @@ fn record(
             if let Some(snippet) = snippet {
                 out.snippets.push((out.findings.len(), snippet));
             }
-            out.findings.push(run.finding(
-                &names.bundle,
-                id.clone(),
-                rule.meta.severity,
-                computer,
-                r.message,
-                At {
-                    span,
-                    path,
-                    actual: r.actual,
-                },
-            ));
+            out.findings.push(
+                run.finding(
+                    &names.bundle,
+                    id.clone(),
+                    r.severity
+                        .map_or(rule.meta.severity, |s| s.min(rule.meta.severity)),
+                    computer,
+                    r.message,
+                    At {
+                        span,
+                        path,
+                        actual: r.actual,
+                    },
+                ),
+            );
         }
     } else if let Some(v) = state.verdict {
         record.outcome = v.outcome;
