@@ -21,6 +21,7 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
             }
         }
         DocKind::Xml => hyperv_vm_xml(facts, doc),
+        DocKind::Ini => vmm_setup_ini(facts, doc),
         DocKind::Text => text(facts, doc),
         _ => {}
     }
@@ -268,13 +269,34 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
     let str_field = |k: &str| get(k).and_then(|n| str_of(doc, n).map(|s| (n, s)));
     let int_field = |k: &str| get(k).and_then(|n| int_of(doc, n).map(|i| (n, i)));
 
+    if get("UplintExport")
+        .and_then(|n| str_of(doc, n))
+        .is_some_and(|m| m == "vmm-encrypted-data")
+    {
+        vmm_encrypted_data(facts, doc, obj);
+        return;
+    }
+    // Get-ADObject
+    if let (Some((n, dn)), Some((cn, class))) =
+        (str_field("DistinguishedName"), str_field("ObjectClass"))
+    {
+        let mut r = Record::default();
+        r.field("dn", FactValue::Str(dn), doc, n);
+        r.field("class", FactValue::Str(class), doc, cn);
+        facts.add_record("ad.objects", r);
+        return;
+    }
     // Win32_OperatingSystem
     if let (Some((cn, caption)), Some((vn, version)), true) = (
         str_field("Caption"),
         str_field("Version"),
         has("BuildNumber"),
     ) {
-        if caption.contains("Windows") {
+        // Hyper-V Server and Azure Stack HCI captions do not say "Windows".
+        if ["Windows", "Hyper-V Server", "Azure Stack HCI"]
+            .iter()
+            .any(|w| caption.contains(w))
+        {
             facts.offer("os.caption", FactValue::Str(caption), doc, cn);
             facts.offer("os.version", FactValue::Str(version), doc, vn);
             if let Some((n, b)) = int_field("BuildNumber") {
@@ -396,10 +418,30 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("finished", FactValue::Str(end), doc, n);
         }
         facts.add_record("sql.backups", r);
+        if let Some((n, at)) = str_field("collected_at") {
+            facts.offer("sql.collected_at", FactValue::Str(at), doc, n);
+        }
         // dbatools names the availability group a backup was taken in.
         if let Some(group) = str_field("AvailabilityGroupName") {
             ag_database(facts, doc, (dn, database), group);
         }
+        return;
+    }
+    // Get-SCJob: `CmdletName` tells a VMM job from a service or an adapter with a `Status`.
+    if let (Some((n, name)), Some(status)) = (str_field("Name"), get("Status"))
+        && has("CmdletName")
+    {
+        let mut r = Record::default();
+        r.field("name", FactValue::Str(name), doc, n);
+        if let Some(s) = str_of(doc, status) {
+            r.field("status", FactValue::Str(s), doc, status);
+        }
+        for (field, key) in [("cmdlet", "CmdletName"), ("started", "StartTime")] {
+            if let Some((n, v)) = str_field(key) {
+                r.field(field, FactValue::Str(v), doc, n);
+            }
+        }
+        facts.add_record("vmm.jobs", r);
         return;
     }
     // Get-VMHardDiskDrive: `Name` is the drive's ("Hard Drive on IDE controller number 0 at
@@ -540,6 +582,87 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("publisher", FactValue::Str(p), doc, n);
         }
         facts.add_record("software", r);
+    }
+}
+
+/// The lists of the encrypted-data collector (docs/bundle.md), one record per item.
+fn vmm_encrypted_data(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
+    if let Some(marker) = doc.child(obj, "UplintExport") {
+        facts.offer(
+            "vmm.encrypted_data_collected",
+            FactValue::Bool(true),
+            doc,
+            marker,
+        );
+    }
+    for (list, kind) in [
+        ("RunAsAccounts", "run-as-account"),
+        ("GuestOSProfiles", "guest-os-profile-password"),
+        ("ServiceSettings", "service-setting"),
+        ("ApplicationSettings", "application-setting"),
+        ("SqlProductKeys", "sql-product-key"),
+        ("WebDeployPasswords", "web-deploy-password"),
+    ] {
+        let Some(items) = doc.child(obj, list) else {
+            continue;
+        };
+        // A one-item list may arrive as the item itself.
+        let items: Vec<NodeIdx> = match doc.kind(items) {
+            NodeKind::Array => doc.children(items).to_vec(),
+            NodeKind::Object => vec![items],
+            _ => Vec::new(),
+        };
+        for item in items {
+            let Some(n) = doc.child(item, "Name") else {
+                continue;
+            };
+            let Some(name) = str_of(doc, n) else { continue };
+            let mut r = Record::default();
+            r.field("kind", FactValue::Str(kind.into()), doc, n);
+            r.field("name", FactValue::Str(name), doc, n);
+            if let Some(o) = doc
+                .child(item, "Owner")
+                .or_else(|| doc.child(item, "UserName"))
+                && let Some(owner) = str_of(doc, o)
+            {
+                r.field("owner", FactValue::Str(owner), doc, o);
+            }
+            facts.add_record("vmm.encrypted_data", r);
+        }
+    }
+}
+
+/// VMM setup's answer file. SQL Server's ConfigurationFile.ini also has an `[OPTIONS]`
+/// section, so only a section with VMM's own keys counts.
+fn vmm_setup_ini(facts: &mut FactSet, doc: &Arc<Document>) {
+    let Some(options) = doc.child(Document::ROOT, "OPTIONS") else {
+        return;
+    };
+    let is_vmm = [
+        "VmmServiceLocalAccount",
+        "TopContainerName",
+        "IndigoTcpPort",
+        "LibraryShareName",
+    ]
+    .iter()
+    .any(|k| doc.child(options, k).is_some());
+    if !is_vmm {
+        return;
+    }
+    if let Some(n) = doc.child(options, "TopContainerName")
+        && let Some(dn) = str_of(doc, n)
+    {
+        facts.offer("vmm.dkm_container", FactValue::Str(dn), doc, n);
+    }
+    for (key, fact) in [
+        ("VmmServiceLocalAccount", "vmm.service_local_account"),
+        ("HighlyAvailable", "vmm.highly_available"),
+    ] {
+        if let Some(n) = doc.child(options, key)
+            && let Some(b) = bool_of(doc, n)
+        {
+            facts.offer(fact, FactValue::Bool(b), doc, n);
+        }
     }
 }
 
@@ -938,6 +1061,95 @@ mod tests {
             record_values(&f, "services")[0][1],
             ("state".into(), "Running".into())
         );
+    }
+
+    #[test]
+    fn dkm_evidence_from_vmserver_ini_ad_and_the_encrypted_data_inventory() {
+        let value = |f: &FactSet, k: &str| f.values.get(k).map(|o| o.value.to_string());
+        let f = facts_of(
+            "[OPTIONS]\r\nSqlDatabaseName=VirtualManagerDB\r\nVmmServiceLocalAccount=0\r\nTopContainerName=CN=VMMDKM,DC=contoso,DC=local\r\nHighlyAvailable=1\r\n",
+        );
+        assert_eq!(
+            value(&f, "vmm.dkm_container").as_deref(),
+            Some("CN=VMMDKM,DC=contoso,DC=local")
+        );
+        assert_eq!(
+            value(&f, "vmm.service_local_account").as_deref(),
+            Some("false")
+        );
+        assert_eq!(value(&f, "vmm.highly_available").as_deref(), Some("true"));
+        // SQL Server's ConfigurationFile.ini has an [OPTIONS] section too.
+        let f = facts_of("[OPTIONS]\r\nACTION=\"Install\"\r\nINSTANCENAME=\"MSSQLSERVER\"\r\n");
+        assert!(f.is_empty());
+
+        let f = facts_of(
+            "[{\"DistinguishedName\": \"CN=VMMDKM,DC=contoso,DC=local\", \"ObjectClass\": \"container\", \"Name\": \"VMMDKM\"}]",
+        );
+        assert_eq!(
+            record_values(&f, "ad.objects"),
+            vec![pairs(&[
+                ("dn", "CN=VMMDKM,DC=contoso,DC=local"),
+                ("class", "container")
+            ])]
+        );
+
+        let f = facts_of(
+            "{\"UplintExport\": \"vmm-encrypted-data\", \"RunAsAccounts\": [{\"Name\": \"Host admin\", \"UserName\": \"svc-hosts\", \"Domain\": \"CONTOSO\"}], \"GuestOSProfiles\": [], \"ServiceSettings\": {\"Name\": \"SQLSAPassword\", \"Owner\": \"Web tier\"}}",
+        );
+        assert_eq!(
+            value(&f, "vmm.encrypted_data_collected").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            record_values(&f, "vmm.encrypted_data"),
+            vec![
+                pairs(&[
+                    ("kind", "run-as-account"),
+                    ("name", "Host admin"),
+                    ("owner", "svc-hosts")
+                ]),
+                pairs(&[
+                    ("kind", "service-setting"),
+                    ("name", "SQLSAPassword"),
+                    ("owner", "Web tier")
+                ]),
+            ]
+        );
+        let f = facts_of("{\"UplintExport\": \"vmm-encrypted-data\", \"RunAsAccounts\": []}");
+        assert_eq!(
+            value(&f, "vmm.encrypted_data_collected").as_deref(),
+            Some("true")
+        );
+        assert!(!f.records.contains_key("vmm.encrypted_data"));
+    }
+
+    #[test]
+    fn vmm_jobs_and_the_backup_export_clock() {
+        let f = facts_of(
+            "[{\"Name\": \"Refresh host\", \"Status\": \"Running\", \"CmdletName\": \"Read-SCVMHost\", \"StartTime\": \"2026-11-20T22:00:00\"}, {\"Name\": \"Create VM\", \"Status\": \"Completed\", \"CmdletName\": \"New-SCVirtualMachine\"}]",
+        );
+        let jobs = record_values(&f, "vmm.jobs");
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(
+            jobs[0],
+            pairs(&[
+                ("name", "Refresh host"),
+                ("status", "Running"),
+                ("cmdlet", "Read-SCVMHost"),
+                ("started", "2026-11-20T22:00:00"),
+            ])
+        );
+        assert!(!f.records.contains_key("services"));
+        let f = facts_of(
+            "#TYPE System.Data.DataRow\r\n\"database_name\",\"type\",\"backup_finish_date\",\"collected_at\"\r\n\"VirtualManagerDB\",\"D\",\"2026-11-20T22:15:00\",\"2026-11-21T08:00:00\"\r\n",
+        );
+        assert_eq!(
+            f.values
+                .get("sql.collected_at")
+                .map(|o| o.value.to_string()),
+            Some("2026-11-21T08:00:00".into())
+        );
+        assert_eq!(record_values(&f, "sql.backups").len(), 1);
     }
 
     #[test]

@@ -67,7 +67,15 @@ const SERVICES_JSON: &str = "Get-CimInstance Win32_Service | Select-Object Name,
 const FEATURES_JSON: &str = "Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json > features.json";
 const VOLUMES_JSON: &str = "Get-CimInstance Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | ConvertTo-Json > volumes.json";
 const SQL_PROPS: &str = r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineName') AS MachineName, SERVERPROPERTY('ProductVersion') AS ProductVersion, SERVERPROPERTY('Edition') AS Edition, SERVERPROPERTY('Collation') AS Collation, SERVERPROPERTY('IsHadrEnabled') AS IsHadrEnabled" | Export-Csv sql-properties.csv"#;
-const SQL_BACKUPS: &str = r#"Invoke-Sqlcmd -Query "SELECT database_name, type, backup_finish_date FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#;
+// ISO dates (style 126) read the same whatever the culture of the computer running Export-Csv,
+// and GETDATE() on the same server is the reference for a backup's age.
+const SQL_BACKUPS: &str = r#"Invoke-Sqlcmd -Query "SELECT database_name, type, CONVERT(varchar(19), backup_finish_date, 126) AS backup_finish_date, CONVERT(varchar(19), GETDATE(), 126) AS collected_at FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#;
+const VMSERVER_INI: &str = "copy the VMServer.ini answer file VMM setup was run with (setup.exe /server /i /f VMServer.ini) into the VMM server's folder";
+const AD_DKM: &str = r#"Get-ADObject -SearchBase "CN=VMMDKM,DC=contoso,DC=local" -Filter * | Select-Object DistinguishedName,ObjectClass,Name | ConvertTo-Json > ad-dkm.json (the SearchBase is VMServer.ini's TopContainerName)"#;
+// One object with a marker and a list per kind, so "collected, nothing encrypted" (empty
+// lists) differs from "not collected" (no file): ConvertTo-Json of no objects writes nothing.
+const VMM_ENCRYPTED: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-encrypted-data'; RunAsAccounts = @(Get-SCRunAsAccount | Select-Object Name,UserName,Domain); GuestOSProfiles = @(Get-SCGuestOSProfile | Where-Object { $_.AdminPasswordHasValue } | Select-Object Name); ServiceSettings = @(Get-SCServiceTemplate | ForEach-Object { $t = $_; Get-SCServiceSetting -ServiceTemplate $t | Where-Object { $_.IsEncrypted } | Select-Object Name,@{n='Owner';e={$t.Name}} }); SqlProductKeys = @(Get-SCSQLProfile | ForEach-Object { $p = $_; Get-SCSQLDeployment -SQLProfile $p | Where-Object { $_.ProductKey } | Select-Object Name,@{n='Owner';e={$p.Name}} }) } | ConvertTo-Json -Depth 3 > vmm-encrypted-data.json"#;
+const VMM_JOBS: &str = r#"Get-SCJob -All | Select-Object Name,@{n='Status';e={"$($_.Status)"}},CmdletName,@{n='StartTime';e={$_.StartTime.ToString('s')}} | ConvertTo-Json > vmm-jobs.json"#;
 const HYPERV_VMS: &str =
     "Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json";
 const NICS_JSON: &str = "Get-NetAdapter | Select-Object Name,InterfaceDescription,MacAddress,Status | ConvertTo-Json > netadapters.json";
@@ -184,6 +192,49 @@ pub static CATALOG: &[FactDef] = &[
         "Database backups (msdb backup history)",
         SQL_BACKUPS,
         &["database", "type", "finished"],
+    ),
+    fact(
+        "sql.collected_at",
+        "The SQL Server's own clock when the backup history was exported (GETDATE())",
+        SQL_BACKUPS,
+    ),
+    fact(
+        "vmm.dkm_container",
+        "Distributed key management container (VMServer.ini TopContainerName)",
+        VMSERVER_INI,
+    ),
+    fact(
+        "vmm.service_local_account",
+        "Whether VMM setup was told to run the service as LocalSystem (VMServer.ini VmmServiceLocalAccount)",
+        VMSERVER_INI,
+    ),
+    fact(
+        "vmm.highly_available",
+        "Whether VMM was installed highly available (VMServer.ini HighlyAvailable)",
+        VMSERVER_INI,
+    ),
+    records(
+        "ad.objects",
+        "Active Directory objects (the DKM container and its key objects)",
+        AD_DKM,
+        &["dn", "class"],
+    ),
+    fact(
+        "vmm.encrypted_data_collected",
+        "Whether the inventory of VMM's encrypted data was exported (even when it lists nothing)",
+        VMM_ENCRYPTED,
+    ),
+    records(
+        "vmm.encrypted_data",
+        "Data VMM encrypts with DPAPI or DKM: Run As accounts, guest OS profile passwords, encrypted service settings, SQL Server deployment product keys",
+        VMM_ENCRYPTED,
+        &["kind", "name", "owner"],
+    ),
+    records(
+        "vmm.jobs",
+        "VMM jobs (Get-SCJob): name, status, cmdlet, start time",
+        VMM_JOBS,
+        &["name", "status", "cmdlet", "started"],
     ),
     records(
         "hyperv.vms",

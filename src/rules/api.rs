@@ -490,6 +490,7 @@ pub const API_ITEMS: &[&str] = &[
     "data",
     "option",
     "version",
+    "timestamp",
     "same_name",
     "Version.major",
     "Version.minor",
@@ -579,6 +580,9 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
             Version::parse(s).map_or(Dynamic::UNIT, Dynamic::from)
         })
         .register_fn("version", |v: Version| v)
+        .register_fn("timestamp", |s: &str| {
+            super::timestamp::parse(s).map_or(Dynamic::UNIT, Dynamic::from)
+        })
         .register_get("major", |v: &mut Version| v.part(0))
         .register_get("minor", |v: &mut Version| v.part(1))
         .register_get("build", |v: &mut Version| v.part(2))

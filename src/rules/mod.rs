@@ -12,6 +12,7 @@ pub mod api;
 pub mod engine;
 pub mod eval;
 pub mod meta;
+mod timestamp;
 
 use std::collections::BTreeMap;
 use std::path::Path;
