@@ -34,3 +34,52 @@ fn json_corpus() {
 fn json_malformed_input() {
     insta::assert_snapshot!(report("json", "tests/fixtures/bundles/malformed-reg"));
 }
+
+/// One line per finding and a line of outcome counts: the findings summary of a corpus, small
+/// enough to review when a rule change moves it.
+fn findings_summary(bundle: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_uplint"))
+        .args(["check", "--format", "json", bundle])
+        .output()
+        .expect("run uplint");
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the JSON report parses");
+    let mut lines = vec![format!(
+        "exit code: {}, complete: {}",
+        out.status.code().unwrap_or(-1),
+        report["complete"]
+    )];
+    lines.push(format!("outcomes: {}", report["summary"]["outcomes"]));
+    for f in report["findings"].as_array().into_iter().flatten() {
+        let at = match (f["file_in_bundle"].as_str(), f["location"]["line"].as_u64()) {
+            (Some(file), Some(line)) => format!("{file}:{line}"),
+            (Some(file), None) => file.to_owned(),
+            _ => "-".to_owned(),
+        };
+        lines.push(format!(
+            "{} {} {} {at}",
+            f["severity"].as_str().unwrap_or("?"),
+            f["rule"].as_str().unwrap_or("?"),
+            f["computer"].as_str().unwrap_or("(bundle)"),
+        ));
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn every_corpus_findings_summary() {
+    let mut corpora: Vec<_> = std::fs::read_dir("corpora")
+        .expect("corpora/")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    corpora.sort();
+    assert!(corpora.len() >= 3, "{corpora:?}");
+    for name in corpora {
+        insta::assert_snapshot!(
+            format!("corpus_{name}"),
+            findings_summary(&format!("corpora/{name}"))
+        );
+    }
+}

@@ -108,3 +108,124 @@ fn a_case_that_expects_the_wrong_line_fails() {
         result.problems
     );
 }
+
+/// Microsoft's preservation matrix ("Choosing Service Account and Distributed Key Management
+/// Settings During an Upgrade", domain-facts §1.5), written out here independently of
+/// rules/data/vmm-encryption.json: (old account, new account, same domain account, DKM, fate
+/// on the same computer).
+const PRESERVATION_MATRIX: [(&str, &str, bool, bool, &str); 10] = [
+    ("local-system", "local-system", true, false, "preserved"),
+    ("local-system", "local-system", true, true, "preserved"),
+    ("local-system", "domain", true, false, "lost"),
+    ("local-system", "domain", true, true, "preserved"),
+    ("domain", "local-system", true, false, "not-allowed"),
+    ("domain", "local-system", true, true, "not-allowed"),
+    ("domain", "domain", true, false, "preserved"),
+    ("domain", "domain", true, true, "preserved"),
+    ("domain", "domain", false, false, "lost"),
+    ("domain", "domain", false, true, "lost"),
+];
+
+/// Runs `body` as the `check_bundle` of a custom rule on the blockers corpus and returns the
+/// messages it reported, sorted.
+fn messages_of_rule(body: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("TT001-probe.rhai"),
+        format!(
+            "//! id: TT001\n//! name: probe\n//! severity: info\n//! product: vmm\n//! summary: probe\n//! remediation: none\n\nfn check_bundle(bundle) {{\n{body}}}\n"
+        ),
+    )
+    .expect("write rule");
+    let run = common::uplint_in(
+        Path::new("."),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--rules",
+            &dir.path().to_string_lossy(),
+            "--select",
+            "TT001",
+            "corpora/vmm-2012r2-to-2016",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
+    let mut got: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["message"].as_str().map(str::to_owned))
+        .collect();
+    got.sort();
+    got
+}
+
+#[test]
+fn release_names_with_update_rollups_resolve_to_comparable_builds() {
+    let got = messages_of_rule(concat!(
+        "    report((), `a ${vmm::build_named(\"2012 R2 UR9\")}`);\n",
+        "    report((), `b ${vmm::build_named(\"System Center VMM 2016\")}`);\n",
+        "    report((), `c ${vmm::build_named(\"2016 ur2\") > vmm::build_named(\"2012 R2 UR12\")}`);\n",
+        "    report((), `d ${vmm::build_named(\"2012 R2 UR14\") == ()}`);\n",
+        "    report((), `e ${vmm::build_named(\"10.19.2445.0\")}`);\n",
+    ));
+    assert_eq!(
+        got,
+        [
+            "a 3.2.8145.0",
+            "b 4.0.1662.0",
+            "c true",
+            "d true",
+            "e 10.19.2445.0"
+        ]
+    );
+}
+
+#[test]
+fn the_encrypted_data_truth_table_walks_every_row_of_the_preservation_matrix() {
+    // Each row, on the same computer and on a new one, through the function the VMM010–VMM013
+    // rules use, evaluated by the real engine as a custom rule.
+    let mut calls = String::new();
+    let mut expected = Vec::new();
+    for (i, (old, new, same, dkm, fate)) in PRESERVATION_MATRIX.iter().enumerate() {
+        for same_computer in [true, false] {
+            calls.push_str(&format!(
+                "    report((), `{i} {same_computer}: ${{vmm::encrypted_data_fate(\"{old}\", \"{new}\", {same}, {dkm}, {same_computer})}}`);\n"
+            ));
+            // A new computer loses what the account change would keep, unless DKM holds the keys.
+            let on_new_computer = match *fate {
+                "preserved" if !dkm => "lost",
+                other => other,
+            };
+            let want = if same_computer {
+                *fate
+            } else {
+                on_new_computer
+            };
+            expected.push(format!("{i} {same_computer}: {want}"));
+        }
+    }
+    let got = messages_of_rule(&calls);
+    expected.sort();
+    assert_eq!(got, expected);
+
+    // The data table has exactly these rows, so no row is left untested.
+    let table: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("rules/data/vmm-encryption.json").expect("data table"),
+    )
+    .expect("JSON");
+    let rows = table["matrix"].as_array().expect("matrix");
+    assert_eq!(rows.len(), PRESERVATION_MATRIX.len());
+    for (old, new, same, dkm, fate) in PRESERVATION_MATRIX {
+        assert!(
+            rows.iter().any(|r| r["old_account"] == old
+                && r["new_account"] == new
+                && (r["same_account"].is_null() || r["same_account"] == same)
+                && r["dkm"] == dkm
+                && r["fate"] == fate),
+            "no row {old} -> {new} (same {same}, DKM {dkm}) = {fate}"
+        );
+    }
+}

@@ -269,11 +269,35 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
     let str_field = |k: &str| get(k).and_then(|n| str_of(doc, n).map(|s| (n, s)));
     let int_field = |k: &str| get(k).and_then(|n| int_of(doc, n).map(|i| (n, i)));
 
-    if get("UplintExport")
-        .and_then(|n| str_of(doc, n))
-        .is_some_and(|m| m == "vmm-encrypted-data")
+    if let Some(marker) = get("UplintExport")
+        && let Some(kind) = str_of(doc, marker)
     {
-        vmm_encrypted_data(facts, doc, obj);
+        match kind.as_str() {
+            "vmm-encrypted-data" => vmm_encrypted_data(facts, doc, obj),
+            "vmm-opsmgr-connection" => {
+                facts.offer(
+                    "vmm.opsmgr_connections_collected",
+                    FactValue::Bool(true),
+                    doc,
+                    marker,
+                );
+                for item in list_items(doc, obj, "Connections") {
+                    opsmgr_connection(facts, doc, item);
+                }
+            }
+            "vmm-load-balancers" => {
+                facts.offer(
+                    "vmm.load_balancers_collected",
+                    FactValue::Bool(true),
+                    doc,
+                    marker,
+                );
+                for item in list_items(doc, obj, "LoadBalancers") {
+                    load_balancer(facts, doc, item);
+                }
+            }
+            _ => {}
+        }
         return;
     }
     // Get-ADObject
@@ -348,6 +372,41 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         if let Some((n, model)) = str_field("Name") {
             facts.offer("cpu.model", FactValue::Str(model), doc, n);
         }
+        return;
+    }
+    // Get-SCOpsMgrConnection exported bare, without the collector's wrapper: it still shows a
+    // connection, though no export can show there is none.
+    if has("OpsMgrServerName") {
+        opsmgr_connection(facts, doc, obj);
+        return;
+    }
+    // Get-SCLoadBalancer exported bare. A whole Win32_ComputerSystem also has a Manufacturer
+    // and a Model, and was recognized above.
+    if has("Address") && has("Manufacturer") && has("Model") {
+        load_balancer(facts, doc, obj);
+        return;
+    }
+    // INFORMATION_SCHEMA.COLUMNS
+    if let (Some((tn, table)), Some((cn, column))) =
+        (str_field("TABLE_NAME"), str_field("COLUMN_NAME"))
+    {
+        let mut r = Record::default();
+        r.field("table", FactValue::Str(table), doc, tn);
+        r.field("column", FactValue::Str(column), doc, cn);
+        if let Some((n, db)) = str_field("TABLE_CATALOG") {
+            r.field("database", FactValue::Str(db), doc, n);
+        }
+        if let Some((n, t)) = str_field("DATA_TYPE") {
+            r.field("type", FactValue::Str(t), doc, n);
+        }
+        // NULL (an empty CSV field) for types without a length; -1 for (max).
+        if let Some((n, len)) = int_field("CHARACTER_MAXIMUM_LENGTH") {
+            r.field("max_length", FactValue::Int(len), doc, n);
+        }
+        if let Some((n, nullable)) = str_field("IS_NULLABLE") {
+            r.field("nullable", FactValue::Str(nullable), doc, n);
+        }
+        facts.add_record("sql.columns", r);
         return;
     }
     // SQL Server SERVERPROPERTY(...) query
@@ -585,6 +644,64 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
     }
 }
 
+/// The items of a list property of a collector's wrapper object. Windows PowerShell 5.1 may
+/// write a one-item list as the item itself.
+fn list_items(doc: &Document, obj: NodeIdx, list: &str) -> Vec<NodeIdx> {
+    let Some(items) = doc.child(obj, list) else {
+        return Vec::new();
+    };
+    match doc.kind(items) {
+        NodeKind::Array => doc
+            .children(items)
+            .iter()
+            .copied()
+            .filter(|&c| doc.kind(c) == NodeKind::Object)
+            .collect(),
+        NodeKind::Object => vec![items],
+        _ => Vec::new(),
+    }
+}
+
+/// One Operations Manager connection. The record exists even when none of its properties
+/// could be read, pointing at the object: a connection whose server is unknown is still a
+/// connection.
+fn opsmgr_connection(facts: &mut FactSet, doc: &Arc<Document>, item: NodeIdx) {
+    let field = |k: &str| {
+        doc.child(item, k)
+            .and_then(|n| str_of(doc, n).map(|s| (n, s)))
+    };
+    let mut r = Record::default();
+    let (n, server) = field("OpsMgrServerName")
+        .or_else(|| field("OpsMgrServer"))
+        .unwrap_or((item, ImmutableString::new()));
+    r.field("server", FactValue::Str(server), doc, n);
+    if let Some((n, status)) = field("ConnectionStatus") {
+        r.field("status", FactValue::Str(status), doc, n);
+    }
+    facts.add_record("vmm.opsmgr_connections", r);
+}
+
+/// One load balancer. Like a connection, it counts even when its properties are unreadable.
+fn load_balancer(facts: &mut FactSet, doc: &Arc<Document>, item: NodeIdx) {
+    let field = |k: &str| {
+        doc.child(item, k)
+            .and_then(|n| str_of(doc, n).map(|s| (n, s)))
+    };
+    let mut r = Record::default();
+    let (n, address) = field("Address").unwrap_or((item, ImmutableString::new()));
+    r.field("address", FactValue::Str(address), doc, n);
+    for (name, key) in [
+        ("name", "Name"),
+        ("manufacturer", "Manufacturer"),
+        ("model", "Model"),
+    ] {
+        if let Some((n, v)) = field(key) {
+            r.field(name, FactValue::Str(v), doc, n);
+        }
+    }
+    facts.add_record("vmm.load_balancers", r);
+}
+
 /// The lists of the encrypted-data collector (docs/bundle.md), one record per item.
 fn vmm_encrypted_data(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
     if let Some(marker) = doc.child(obj, "UplintExport") {
@@ -603,16 +720,7 @@ fn vmm_encrypted_data(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         ("SqlProductKeys", "sql-product-key"),
         ("WebDeployPasswords", "web-deploy-password"),
     ] {
-        let Some(items) = doc.child(obj, list) else {
-            continue;
-        };
-        // A one-item list may arrive as the item itself.
-        let items: Vec<NodeIdx> = match doc.kind(items) {
-            NodeKind::Array => doc.children(items).to_vec(),
-            NodeKind::Object => vec![items],
-            _ => Vec::new(),
-        };
-        for item in items {
+        for item in list_items(doc, obj, list) {
             let Some(n) = doc.child(item, "Name") else {
                 continue;
             };
@@ -864,10 +972,35 @@ fn text(facts: &mut FactSet, doc: &Arc<Document>) {
         }
         return;
     }
-    // Get-ChildItem WSMan:\localhost\Service
-    let is_service = field("WSManConfig")
+    let path = field("WSManConfig")
         .and_then(|n| str_of(doc, n))
-        .is_some_and(|p| p.to_ascii_lowercase().ends_with("\\service"));
+        .map(|p| p.to_ascii_lowercase());
+    // Get-ChildItem 'WSMan:\localhost\Plugin\WMI Provider\Quotas', or a folder above it with
+    // -Recurse, where the quotas are the table nested under the `Quotas` container.
+    let wmi_quotas = match path.as_deref() {
+        Some(p) if p.ends_with("\\plugin\\wmi provider\\quotas") => field("items"),
+        Some(p) if p.ends_with("\\plugin\\wmi provider") => doc.lookup(root, "items/Quotas/items"),
+        Some(p) if p.ends_with("\\plugin") => {
+            doc.lookup(root, "items/WMI Provider/items/Quotas/items")
+        }
+        _ => None,
+    };
+    if let Some(items) = wmi_quotas {
+        if let Some(item) = doc.child(items, "MaxConcurrentOperationsPerUser")
+            && let Some(n) = doc.child(item, "Value")
+            && let Some(i) = int_of(doc, n)
+        {
+            facts.offer(
+                "winrm.wmi_plugin_max_operations_per_user",
+                FactValue::Int(i),
+                doc,
+                n,
+            );
+        }
+        return;
+    }
+    // Get-ChildItem WSMan:\localhost\Service
+    let is_service = path.is_some_and(|p| p.ends_with("\\service"));
     if let (true, Some(items)) = (is_service, field("items")) {
         for (name, key) in [
             (
@@ -1551,5 +1684,131 @@ mod tests {
         let snapshot = "{\"VMName\": \"APP01\", \"Name\": \"After SP1\", \"SnapshotType\": 0, \"State\": 3, \"ProcessorCount\": 2, \"MemoryStartup\": 2147483648, \"ParentSnapshotName\": \"Before SP1\"}";
         let f = facts_of(snapshot);
         assert_eq!(keys(&f), ["hyperv.snapshots"]);
+    }
+
+    const WMI_QUOTAS: &str = "\r\n\r\n   WSManConfig: Microsoft.WSMan.Management\\WSMan::localhost\\Plugin\\WMI Provider\\Quotas\r\n\r\nType            Name                           SourceOfValue   Value\r\n----            ----                           -------------   -----\r\nSystem.String   MaxConcurrentUsers                             100\r\nSystem.String   MaxConcurrentOperationsPerUser                 400\r\nSystem.String   MaxConcurrentOperations                        1500\r\n\r\n\r\n";
+
+    #[test]
+    fn wmi_plugin_quota_only_from_the_wmi_provider_quotas_table() {
+        let f = facts_of(WMI_QUOTAS);
+        assert_eq!(
+            f.values["winrm.wmi_plugin_max_operations_per_user"].value,
+            FactValue::Int(400)
+        );
+        assert_eq!(keys(&f), ["winrm.wmi_plugin_max_operations_per_user"]);
+
+        // The Service table has a setting of the same name: the service's, not the plugin's.
+        let service = WMI_QUOTAS
+            .replace("Plugin\\WMI Provider\\Quotas", "Service")
+            .replace("400", "1500");
+        let f = facts_of(&service);
+        assert_eq!(keys(&f), ["winrm.max_concurrent_operations_per_user"]);
+
+        // Another plugin's quotas.
+        let f = facts_of(&WMI_QUOTAS.replace("WMI Provider", "microsoft.powershell"));
+        assert!(f.is_empty(), "{:?}", keys(&f));
+
+        // -Recurse from the plugin nests the quotas under their container.
+        let recurse = "   WSManConfig: Microsoft.WSMan.Management\\WSMan::localhost\\Plugin\\WMI Provider\r\n\r\nType            Name                           SourceOfValue   Value\r\n----            ----                           -------------   -----\r\nSystem.String   Enabled                                        true\r\nContainer       Quotas\r\n\r\n   WSManConfig: Microsoft.WSMan.Management\\WSMan::localhost\\Plugin\\WMI Provider\\Quotas\r\n\r\nType            Name                           SourceOfValue   Value\r\n----            ----                           -------------   -----\r\nSystem.String   MaxConcurrentOperationsPerUser GPO             200\r\n";
+        let f = facts_of(recurse);
+        assert_eq!(
+            f.values["winrm.wmi_plugin_max_operations_per_user"].value,
+            FactValue::Int(200)
+        );
+    }
+
+    #[test]
+    fn opsmgr_connection_inventory_tells_none_from_not_collected() {
+        let value = |f: &FactSet, k: &str| f.values.get(k).map(|o| o.value.to_string());
+        let f = facts_of(
+            "{\r\n    \"UplintExport\":  \"vmm-opsmgr-connection\",\r\n    \"Connections\":  [\r\n                        {\r\n                            \"OpsMgrServerName\":  \"OM01.contoso.local\",\r\n                            \"ConnectionStatus\":  \"OK\"\r\n                        }\r\n                    ]\r\n}\r\n",
+        );
+        assert_eq!(
+            value(&f, "vmm.opsmgr_connections_collected").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            record_values(&f, "vmm.opsmgr_connections"),
+            vec![pairs(&[("server", "OM01.contoso.local"), ("status", "OK")])]
+        );
+        // No connection: Windows PowerShell 5.1 writes the empty list over two lines.
+        let f = facts_of(
+            "{\r\n    \"UplintExport\":  \"vmm-opsmgr-connection\",\r\n    \"Connections\":  [\r\n\r\n                    ]\r\n}\r\n",
+        );
+        assert_eq!(keys(&f), ["vmm.opsmgr_connections_collected"]);
+        // Exported without the wrapper, a connection still shows; and one whose properties
+        // were not selected is still a connection.
+        let f = facts_of("{\"OpsMgrServerName\": \"OM01\", \"OpsMgrUserName\": null}");
+        assert_eq!(keys(&f), ["vmm.opsmgr_connections"]);
+        let f = facts_of(
+            "{\"UplintExport\": \"vmm-opsmgr-connection\", \"Connections\": {\"ID\": \"1\"}}",
+        );
+        assert_eq!(
+            record_values(&f, "vmm.opsmgr_connections"),
+            vec![pairs(&[("server", "")])]
+        );
+        // Another collector's wrapper, and other VMM objects, are not connections.
+        let f = facts_of("{\"UplintExport\": \"vmm-encrypted-data\", \"RunAsAccounts\": []}");
+        assert_eq!(keys(&f), ["vmm.encrypted_data_collected"]);
+        let f = facts_of(
+            "[{\"Name\": \"Add Operations Manager connection\", \"Status\": \"Completed\", \"CmdletName\": \"New-SCOpsMgrConnection\"}]",
+        );
+        assert_eq!(keys(&f), ["vmm.jobs"]);
+    }
+
+    #[test]
+    fn load_balancers_from_the_inventory_or_bare_and_not_computer_systems() {
+        // A one-item list written as the item itself.
+        let f = facts_of(
+            "{\"UplintExport\": \"vmm-load-balancers\", \"LoadBalancers\": {\"Name\": \"ns01.contoso.local\", \"Address\": \"ns01.contoso.local\", \"Manufacturer\": \"Citrix\", \"Model\": \"NetScaler VPX\"}}",
+        );
+        assert_eq!(
+            record_values(&f, "vmm.load_balancers"),
+            vec![pairs(&[
+                ("address", "ns01.contoso.local"),
+                ("name", "ns01.contoso.local"),
+                ("manufacturer", "Citrix"),
+                ("model", "NetScaler VPX")
+            ])]
+        );
+        assert_eq!(
+            keys(&f),
+            ["vmm.load_balancers", "vmm.load_balancers_collected"]
+        );
+        let f = facts_of("{\"UplintExport\": \"vmm-load-balancers\", \"LoadBalancers\": []}");
+        assert_eq!(keys(&f), ["vmm.load_balancers_collected"]);
+        let f = facts_of(
+            "[{\"Address\": \"10.0.0.5\", \"Port\": 443, \"Manufacturer\": \"F5\", \"Model\": \"BIG-IP\"}]",
+        );
+        assert_eq!(keys(&f), ["vmm.load_balancers"]);
+        // A whole Win32_ComputerSystem also has a Manufacturer and a Model.
+        let f = facts_of(
+            "{\"Name\": \"HV01\", \"Manufacturer\": \"Contoso\", \"Model\": \"Virtual Machine\", \"Domain\": \"contoso.local\", \"PartOfDomain\": true}",
+        );
+        assert!(!f.records.contains_key("vmm.load_balancers"));
+    }
+
+    #[test]
+    fn sql_columns_from_information_schema_and_not_from_other_queries() {
+        let f = facts_of(
+            "#TYPE System.Data.DataRow\r\n\"TABLE_CATALOG\",\"TABLE_NAME\",\"COLUMN_NAME\",\"DATA_TYPE\",\"CHARACTER_MAXIMUM_LENGTH\",\"IS_NULLABLE\",\"RowError\",\"RowState\",\"Table\",\"ItemArray\",\"HasErrors\"\r\n\"VirtualManagerDB\",\"tbl_NetMan_HardwareModelSettings\",\"Version\",\"nvarchar\",\"50\",\"NO\",\"\",\"Detached\",,\"System.Object[]\",\"False\"\r\n",
+        );
+        assert_eq!(
+            record_values(&f, "sql.columns"),
+            vec![pairs(&[
+                ("table", "tbl_NetMan_HardwareModelSettings"),
+                ("column", "Version"),
+                ("database", "VirtualManagerDB"),
+                ("type", "nvarchar"),
+                ("max_length", "50"),
+                ("nullable", "NO")
+            ])]
+        );
+        assert_eq!(keys(&f), ["sql.columns"]);
+        // INFORMATION_SCHEMA.TABLES names tables but no columns.
+        let f = facts_of(
+            "#TYPE System.Data.DataRow\r\n\"TABLE_CATALOG\",\"TABLE_SCHEMA\",\"TABLE_NAME\",\"TABLE_TYPE\"\r\n\"VirtualManagerDB\",\"dbo\",\"tbl_NetMan_HardwareModelSettings\",\"BASE TABLE\"\r\n",
+        );
+        assert!(f.is_empty(), "{:?}", keys(&f));
     }
 }

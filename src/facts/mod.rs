@@ -86,6 +86,14 @@ const SQL_LOGSPACE: &str =
 const HYPERV_DISKS: &str = "Get-VM | Get-VMHardDiskDrive | Select-Object VMName,Path,ControllerType | ConvertTo-Json > vm-disks.json";
 const HYPERV_SWITCHES: &str = "Get-VMSwitch | Select-Object Name,SwitchType,NetAdapterInterfaceDescription | ConvertTo-Json > vm-switches.json";
 const HYPERV_SNAPSHOTS: &str = "Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | ConvertTo-Json > vm-snapshots.json";
+const WSMAN_WMI_QUOTAS: &str =
+    r"Get-ChildItem 'WSMan:\localhost\Plugin\WMI Provider\Quotas' > wsman-wmi-quotas.txt";
+// Wrapped like VMM_ENCRYPTED: a VMM server without an Operations Manager connection or a load
+// balancer would otherwise export an empty file, which reads as "not collected". The status
+// is made text because Windows PowerShell 5.1 writes enums as numbers.
+const VMM_OPSMGR: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-opsmgr-connection'; Connections = @(Get-SCOpsMgrConnection | Select-Object OpsMgrServerName,@{n='ConnectionStatus';e={"$($_.ConnectionStatus)"}}) } | ConvertTo-Json -Depth 3 > vmm-opsmgr-connection.json"#;
+const VMM_LOAD_BALANCERS: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-load-balancers'; LoadBalancers = @(Get-SCLoadBalancer | Select-Object Name,Address,Manufacturer,Model) } | ConvertTo-Json -Depth 3 > vmm-load-balancers.json"#;
+const SQL_NETMAN_COLUMNS: &str = r#"Invoke-Sqlcmd -Database VirtualManagerDB -Query "SELECT TABLE_CATALOG, TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'tbl_NetMan_HardwareModelSettings' AND COLUMN_NAME = 'Version'" | Export-Csv sql-vmm-columns.csv (-Database is the VMM database: DatabaseName under Settings\Sql in the VMM registry export)"#;
 
 /// Every fact uplint derives, in the order `inspect` and the docs list them.
 pub static CATALOG: &[FactDef] = &[
@@ -154,6 +162,11 @@ pub static CATALOG: &[FactDef] = &[
         "winrm.max_connections_source",
         "Who set MaxConnections (GPO when set by Group Policy)",
         WINRM,
+    ),
+    fact(
+        "winrm.wmi_plugin_max_operations_per_user",
+        "MaxConcurrentOperationsPerUser of the WinRM WMI Provider plugin's quotas",
+        WSMAN_WMI_QUOTAS,
     ),
     fact("sql.version", "SQL Server ProductVersion", SQL_PROPS),
     fact("sql.edition", "SQL Server edition", SQL_PROPS),
@@ -236,6 +249,28 @@ pub static CATALOG: &[FactDef] = &[
         VMM_JOBS,
         &["name", "status", "cmdlet", "started"],
     ),
+    fact(
+        "vmm.opsmgr_connections_collected",
+        "Whether VMM's Operations Manager connection was exported (even when there is none)",
+        VMM_OPSMGR,
+    ),
+    records(
+        "vmm.opsmgr_connections",
+        "VMM's connection to Operations Manager (Get-SCOpsMgrConnection)",
+        VMM_OPSMGR,
+        &["server", "status"],
+    ),
+    fact(
+        "vmm.load_balancers_collected",
+        "Whether VMM's load balancers were exported (even when there is none)",
+        VMM_LOAD_BALANCERS,
+    ),
+    records(
+        "vmm.load_balancers",
+        "Hardware load balancers VMM manages (Get-SCLoadBalancer)",
+        VMM_LOAD_BALANCERS,
+        &["address", "name", "manufacturer", "model"],
+    ),
     records(
         "hyperv.vms",
         "Hyper-V virtual machines",
@@ -271,6 +306,19 @@ pub static CATALOG: &[FactDef] = &[
         "Transaction log size and use per database",
         SQL_LOGSPACE,
         &["database", "log_size_mb", "log_used_percent"],
+    ),
+    records(
+        "sql.columns",
+        "Column definitions of database tables (INFORMATION_SCHEMA.COLUMNS)",
+        SQL_NETMAN_COLUMNS,
+        &[
+            "table",
+            "column",
+            "database",
+            "type",
+            "max_length",
+            "nullable",
+        ],
     ),
     records(
         "hyperv.disks",
