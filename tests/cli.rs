@@ -73,6 +73,85 @@ fn the_clean_corpus_exits_0_with_every_rule_evaluated() {
     assert!(report["summary"]["outcomes"]["pass"].as_u64().unwrap_or(0) >= 4);
 }
 
+/// Issue 4's acceptance cases, on copies of the shipped corpora.
+#[test]
+fn an_in_place_2012_r2_ur14_upgrade_at_defaults_has_no_error_level_finding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("b");
+    copy_dir(Path::new(CLEAN), &bundle);
+    // The same estate upgraded in place: VMM 2016 goes on VMM01 itself, which runs the last
+    // 2012 R2 rollup on Windows Server 2012 R2, with SQL Server 2014 and defaults everywhere.
+    std::fs::remove_dir_all(bundle.join("VMM02")).expect("rm VMM02");
+    std::fs::write(
+        bundle.join("plan.json"),
+        r#"{"upgrades": [{"product": "vmm", "target": "2016", "server": "VMM01"}], "sequence": ["vmm"]}"#,
+    )
+    .expect("plan");
+    let reg = bundle.join("VMM01/vmm-registry.reg");
+    let bytes = std::fs::read(&reg).expect("read reg");
+    let text = String::from_utf16_lossy(
+        &bytes[2..]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect::<Vec<_>>(),
+    );
+    assert!(text.contains("\"ProductVersion\"=\"3.2.8145.0\""));
+    let ur14 = text.replace(
+        "\"ProductVersion\"=\"3.2.8145.0\"",
+        "\"ProductVersion\"=\"3.2.9013.0\"",
+    );
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(ur14.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&reg, out).expect("write reg");
+
+    let (code, report) = json(&[&bundle.to_string_lossy()]);
+    assert_eq!(code, 0, "{report:#}");
+    let findings = report["findings"].as_array().cloned().unwrap_or_default();
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{report:#}"
+    );
+    // The OS upgrade of VMM01 is part of the procedure: said, as a warning.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule"] == "VMM004" && f["severity"] == "warning"),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["summary"]["outcomes"]["not-evaluated"], 0,
+        "{report:#}"
+    );
+}
+
+#[test]
+fn vmm_2012_sp1_moved_to_another_computer_reports_the_upgrade_path_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("b");
+    copy_dir(Path::new(CORPUS), &bundle);
+    std::fs::write(
+        bundle.join("plan.json"),
+        r#"{"upgrades": [{"product": "vmm", "target": "2016", "server": "VMM01", "new_server": "VMM02"}], "sequence": ["vmm"]}"#,
+    )
+    .expect("plan");
+    let (code, report) = json(&[&bundle.to_string_lossy()]);
+    assert_eq!(code, 1, "{report:#}");
+    let path_error = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == "VMM001")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(path_error["severity"], "error", "{report:#}");
+    assert!(
+        path_error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2012 SP1") && m.contains("cannot be upgraded directly")),
+        "{path_error:#}"
+    );
+}
+
 #[test]
 fn json_report_matches_the_documented_schema() {
     let schema: Value = serde_json::from_str(
