@@ -19,6 +19,11 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
             for obj in objects(doc) {
                 object(facts, doc, obj);
             }
+            for obj in objects(doc) {
+                for item in inventory_items(doc, obj) {
+                    object(facts, doc, item);
+                }
+            }
         }
         DocKind::Xml => hyperv_vm_xml(facts, doc),
         DocKind::Ini => vmm_setup_ini(facts, doc),
@@ -45,6 +50,27 @@ fn objects(doc: &Document) -> Vec<NodeIdx> {
         NodeKind::Object if container == root && doc.kind != DocKind::Csv => vec![root],
         _ => Vec::new(),
     }
+}
+
+/// The objects of an inventory script's result: an object (a hashtable) whose members are lists
+/// of objects, as `@{ hosts = @(Get-SCVMHost); vms = @(...) }` serializes with `ConvertTo-Json`
+/// (members are arrays) or `Export-Clixml` (a `DCT` whose values hold `@items`). Only one level
+/// deep: deeper nesting is a property of an object, not another export.
+fn inventory_items(doc: &Document, obj: NodeIdx) -> Vec<NodeIdx> {
+    if doc.kind == DocKind::Csv {
+        return Vec::new();
+    }
+    let members = doc.child(obj, "@entries").unwrap_or(obj);
+    doc.children(members)
+        .iter()
+        .filter_map(|&m| match doc.kind(m) {
+            NodeKind::Array => Some(m),
+            NodeKind::Object => doc.child(m, "@items"),
+            _ => None,
+        })
+        .flat_map(|list| doc.children(list).iter().copied())
+        .filter(|&c| doc.kind(c) == NodeKind::Object)
+        .collect()
 }
 
 /// A value as text. CLIXML enums arrive as objects whose `@string` is the name.
@@ -486,6 +512,26 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         }
         return;
     }
+    // Get-SCVMHost. A Get-SCVirtualMachine object has a platform and an OS too, but names its
+    // host; only a host has the Hyper-V version, agent, processor count or state.
+    if let (Some((n, name)), Some(platform)) = (
+        str_field("Name"),
+        get("VirtualizationPlatformString").or_else(|| get("VirtualizationPlatform")),
+    ) && !has("HostName")
+        && !has("VMHost")
+        && [
+            "HyperVVersion",
+            "HyperVVersionString",
+            "AgentVersion",
+            "LogicalProcessorCount",
+            "CommunicationStateString",
+        ]
+        .iter()
+        .any(|k| has(k))
+    {
+        vmm_host(facts, doc, obj, (n, name), platform);
+        return;
+    }
     // Get-SCJob: `CmdletName` tells a VMM job from a service or an adapter with a `Status`.
     if let (Some((n, name)), Some(status)) = (str_field("Name"), get("Status"))
         && has("CmdletName")
@@ -738,6 +784,54 @@ fn vmm_encrypted_data(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             facts.add_record("vmm.encrypted_data", r);
         }
     }
+}
+
+/// One Get-SCVMHost object, as the export command writes it (flat strings) or as a whole
+/// object (`OperatingSystem.Name`, `OperatingSystem.Version` as major/minor/build parts).
+fn vmm_host(
+    facts: &mut FactSet,
+    doc: &Arc<Document>,
+    obj: NodeIdx,
+    (n, name): (NodeIdx, ImmutableString),
+    platform: NodeIdx,
+) {
+    let get = |k: &str| doc.child(obj, k);
+    let os = get("OperatingSystem");
+    let mut r = Record::default();
+    r.field("name", FactValue::Str(name), doc, n);
+    let version = get("OperatingSystemVersionString")
+        .and_then(|v| str_of(doc, v).map(|s| (v, s)))
+        .or_else(|| {
+            let v = doc.child(os?, "Version")?;
+            let part = |p: &str| doc.child(v, p).and_then(|n| int_of(doc, n));
+            let text = format!("{}.{}.{}", part("Major")?, part("Minor")?, part("Build")?);
+            Some((v, text.into()))
+        });
+    if let Some((v, s)) = version {
+        r.field("os_version", FactValue::Str(s), doc, v);
+    }
+    if let Some((v, s)) = get("OperatingSystemName")
+        .or_else(|| os.and_then(|o| doc.child(o, "Name")))
+        .and_then(|v| str_of(doc, v).map(|s| (v, s)))
+    {
+        r.field("os_name", FactValue::Str(s), doc, v);
+    }
+    if let Some(s) = str_of(doc, platform) {
+        r.field("platform", FactValue::Str(s), doc, platform);
+    }
+    for (field, keys) in [
+        ("agent_version", ["AgentVersion", "AgentVersionString"]),
+        ("state", ["CommunicationStateString", "CommunicationState"]),
+    ] {
+        if let Some((v, s)) = keys
+            .iter()
+            .find_map(|k| get(k))
+            .and_then(|v| str_of(doc, v).map(|s| (v, s)))
+        {
+            r.field(field, FactValue::Str(s), doc, v);
+        }
+    }
+    facts.add_record("vmm.hosts", r);
 }
 
 /// VMM setup's answer file. SQL Server's ConfigurationFile.ini also has an `[OPTIONS]`
@@ -1254,6 +1348,37 @@ mod tests {
             Some("true")
         );
         assert!(!f.records.contains_key("vmm.encrypted_data"));
+    }
+
+    #[test]
+    fn vmm_hosts_flat_whole_and_inside_an_inventory_object() {
+        let flat = facts_of(
+            "[{\"Name\": \"HV01.contoso.local\", \"OperatingSystemName\": \"Windows Server 2012 Datacenter\", \"OperatingSystemVersionString\": \"6.2.9200\", \"VirtualizationPlatformString\": \"HyperV\", \"AgentVersion\": \"3.2.8145.0\", \"CommunicationStateString\": \"Responding\"}]",
+        );
+        assert_eq!(
+            record_values(&flat, "vmm.hosts"),
+            vec![pairs(&[
+                ("name", "HV01.contoso.local"),
+                ("os_version", "6.2.9200"),
+                ("os_name", "Windows Server 2012 Datacenter"),
+                ("platform", "HyperV"),
+                ("agent_version", "3.2.8145.0"),
+                ("state", "Responding"),
+            ])]
+        );
+        let inventory = facts_of(
+            "{\"ems\": {\"Version\": \"2.1.0\"}, \"vms\": [{\"Name\": \"web01\", \"HostName\": \"HV01\", \"VirtualizationPlatform\": 2, \"OperatingSystem\": {\"Name\": \"Windows Server 2016\"}, \"CPUCount\": 2}], \"hosts\": [{\"Name\": \"esx01\", \"VirtualizationPlatformString\": \"VMWareESX\", \"HyperVVersionString\": null, \"OperatingSystem\": {\"Name\": \"VMware ESXi\", \"Version\": {\"Major\": 6, \"Minor\": 0, \"Build\": 3620759}}}]}",
+        );
+        // The VM names its host, so only the host is taken.
+        assert_eq!(
+            record_values(&inventory, "vmm.hosts"),
+            vec![pairs(&[
+                ("name", "esx01"),
+                ("os_version", "6.0.3620759"),
+                ("os_name", "VMware ESXi"),
+                ("platform", "VMWareESX"),
+            ])]
+        );
     }
 
     #[test]

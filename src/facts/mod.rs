@@ -75,6 +75,7 @@ const AD_DKM: &str = r#"Get-ADObject -SearchBase "CN=VMMDKM,DC=contoso,DC=local"
 // One object with a marker and a list per kind, so "collected, nothing encrypted" (empty
 // lists) differs from "not collected" (no file): ConvertTo-Json of no objects writes nothing.
 const VMM_ENCRYPTED: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-encrypted-data'; RunAsAccounts = @(Get-SCRunAsAccount | Select-Object Name,UserName,Domain); GuestOSProfiles = @(Get-SCGuestOSProfile | Where-Object { $_.AdminPasswordHasValue } | Select-Object Name); ServiceSettings = @(Get-SCServiceTemplate | ForEach-Object { $t = $_; Get-SCServiceSetting -ServiceTemplate $t | Where-Object { $_.IsEncrypted } | Select-Object Name,@{n='Owner';e={$t.Name}} }); SqlProductKeys = @(Get-SCSQLProfile | ForEach-Object { $p = $_; Get-SCSQLDeployment -SQLProfile $p | Where-Object { $_.ProductKey } | Select-Object Name,@{n='Owner';e={$p.Name}} }) } | ConvertTo-Json -Depth 3 > vmm-encrypted-data.json"#;
+const VMM_HOSTS: &str = r#"Get-SCVMHost | Select-Object Name,@{n='OperatingSystemName';e={$_.OperatingSystem.Name}},@{n='OperatingSystemVersionString';e={"$($_.OperatingSystem.Version)"}},@{n='VirtualizationPlatformString';e={"$($_.VirtualizationPlatform)"}},AgentVersion,@{n='CommunicationStateString';e={"$($_.CommunicationState)"}} | ConvertTo-Json > vmm-hosts.json"#;
 const VMM_JOBS: &str = r#"Get-SCJob -All | Select-Object Name,@{n='Status';e={"$($_.Status)"}},CmdletName,@{n='StartTime';e={$_.StartTime.ToString('s')}} | ConvertTo-Json > vmm-jobs.json"#;
 const HYPERV_VMS: &str =
     "Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json";
@@ -242,6 +243,19 @@ pub static CATALOG: &[FactDef] = &[
         "Data VMM encrypts with DPAPI or DKM: Run As accounts, guest OS profile passwords, encrypted service settings, SQL Server deployment product keys",
         VMM_ENCRYPTED,
         &["kind", "name", "owner"],
+    ),
+    records(
+        "vmm.hosts",
+        "Virtualization hosts VMM manages (Get-SCVMHost): name, OS version and name, platform, agent version, communication state",
+        VMM_HOSTS,
+        &[
+            "name",
+            "os_version",
+            "os_name",
+            "platform",
+            "agent_version",
+            "state",
+        ],
     ),
     records(
         "vmm.jobs",
