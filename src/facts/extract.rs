@@ -19,9 +19,11 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
             for obj in objects(doc) {
                 object(facts, doc, obj);
             }
+            // Inside an inventory object only hosts are looked for: running every extractor on
+            // every nested object doubled the cost of reading ordinary inventories.
             for obj in objects(doc) {
                 for item in inventory_items(doc, obj) {
-                    object(facts, doc, item);
+                    vmm_host(facts, doc, item);
                 }
             }
         }
@@ -512,24 +514,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         }
         return;
     }
-    // Get-SCVMHost. A Get-SCVirtualMachine object has a platform and an OS too, but names its
-    // host; only a host has the Hyper-V version, agent, processor count or state.
-    if let (Some((n, name)), Some(platform)) = (
-        str_field("Name"),
-        get("VirtualizationPlatformString").or_else(|| get("VirtualizationPlatform")),
-    ) && !has("HostName")
-        && !has("VMHost")
-        && [
-            "HyperVVersion",
-            "HyperVVersionString",
-            "AgentVersion",
-            "LogicalProcessorCount",
-            "CommunicationStateString",
-        ]
-        .iter()
-        .any(|k| has(k))
-    {
-        vmm_host(facts, doc, obj, (n, name), platform);
+    if vmm_host(facts, doc, obj) {
         return;
     }
     // Get-SCJob: `CmdletName` tells a VMM job from a service or an adapter with a `Status`.
@@ -788,14 +773,31 @@ fn vmm_encrypted_data(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
 
 /// One Get-SCVMHost object, as the export command writes it (flat strings) or as a whole
 /// object (`OperatingSystem.Name`, `OperatingSystem.Version` as major/minor/build parts).
-fn vmm_host(
-    facts: &mut FactSet,
-    doc: &Arc<Document>,
-    obj: NodeIdx,
-    (n, name): (NodeIdx, ImmutableString),
-    platform: NodeIdx,
-) {
+/// A Get-SCVirtualMachine object has a platform and an OS too, but names its host; only a host
+/// has the Hyper-V version, agent, processor count or state. Returns whether it was one.
+fn vmm_host(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
     let get = |k: &str| doc.child(obj, k);
+    let Some(platform) =
+        get("VirtualizationPlatformString").or_else(|| get("VirtualizationPlatform"))
+    else {
+        return false;
+    };
+    let Some((n, name)) = get("Name").and_then(|n| str_of(doc, n).map(|s| (n, s))) else {
+        return false;
+    };
+    let host_only = [
+        "HyperVVersion",
+        "HyperVVersionString",
+        "AgentVersion",
+        "LogicalProcessorCount",
+        "CommunicationStateString",
+    ];
+    if get("HostName").is_some()
+        || get("VMHost").is_some()
+        || !host_only.iter().any(|k| get(k).is_some())
+    {
+        return false;
+    }
     let os = get("OperatingSystem");
     let mut r = Record::default();
     r.field("name", FactValue::Str(name), doc, n);
@@ -832,6 +834,7 @@ fn vmm_host(
         }
     }
     facts.add_record("vmm.hosts", r);
+    true
 }
 
 /// VMM setup's answer file. SQL Server's ConfigurationFile.ini also has an `[OPTIONS]`
