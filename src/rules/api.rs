@@ -142,6 +142,49 @@ impl Version {
         })
     }
 
+    /// A release name as people write it ("2012 R2 UR9", "4.5 SP2", "VMM 2016") as the
+    /// version `major.minor.r2.update`: "2012 SP1" is 2012.0.0.1, "2012 R2" 2012.0.1.0,
+    /// "2012 R2 UR9" 2012.0.1.9, "4.5 SP2" 4.5.0.2. Words before the number ("System Center",
+    /// "VMM", "App-V") are skipped; an update is `SPn`, `URn`, `CUn`, `RTM` or `GA`.
+    pub fn parse_release(s: &str) -> Option<Version> {
+        let t = s.trim();
+        let mut words = t
+            .split_whitespace()
+            .skip_while(|w| !w.starts_with(|c: char| c.is_ascii_digit()));
+        let number = words.next()?;
+        let mut head = number.split('.').map(|p| p.parse::<u64>().ok());
+        let major = head.next()??;
+        let minor = head.next().unwrap_or(Some(0))?;
+        if head.next().is_some() {
+            return None; // a build number: use version()
+        }
+        let (mut r2, mut update) = (0, 0);
+        for w in words {
+            let upper = w.to_ascii_uppercase();
+            let number_after = |prefix: &str| {
+                upper
+                    .strip_prefix(prefix)
+                    .and_then(|n| n.parse::<u64>().ok())
+            };
+            if upper == "R2" {
+                r2 = 1;
+            } else if upper == "RTM" || upper == "GA" {
+                update = 0;
+            } else if let Some(n) = number_after("SP")
+                .or_else(|| number_after("UR"))
+                .or_else(|| number_after("CU"))
+            {
+                update = n;
+            } else {
+                return None;
+            }
+        }
+        Some(Version {
+            parts: vec![major, minor, r2, update],
+            text: t.into(),
+        })
+    }
+
     fn part(&self, i: usize) -> INT {
         self.parts.get(i).map_or(0, |p| *p as INT)
     }
@@ -490,6 +533,7 @@ pub const API_ITEMS: &[&str] = &[
     "data",
     "option",
     "version",
+    "release_version",
     "timestamp",
     "same_name",
     "Version.major",
@@ -580,6 +624,9 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
             Version::parse(s).map_or(Dynamic::UNIT, Dynamic::from)
         })
         .register_fn("version", |v: Version| v)
+        .register_fn("release_version", |s: &str| {
+            Version::parse_release(s).map_or(Dynamic::UNIT, Dynamic::from)
+        })
         .register_fn("timestamp", |s: &str| {
             super::timestamp::parse(s).map_or(Dynamic::UNIT, Dynamic::from)
         })
@@ -699,6 +746,23 @@ mod tests {
         assert!(v("10.19.2445.0") > v("4.1.3403.0"));
         assert_eq!(v("4.0"), v("4.0.0.0"));
         assert!(Version::parse("2012 R2").is_none());
+    }
+
+    #[test]
+    fn release_names_compare_by_release_then_r2_then_update() {
+        let r = |s| Version::parse_release(s).expect(s);
+        assert!(r("2012 SP1") < r("2012 R2"));
+        assert!(r("2012 R2 UR9") > r("2012 R2 UR4"));
+        assert!(r("2012 R2 UR14") < r("2016"));
+        assert!(r("4.5 SP2") > r("4.5 SP1"));
+        assert!(r("4.5 SP1") > r("4.5"));
+        assert!(r("4.6") > r("4.5 SP2"));
+        assert_eq!(r("System Center VMM 2016 RTM"), r("2016"));
+        assert_eq!(r("1.2").parts, vec![1, 2, 0, 0]);
+        assert_eq!(r("2012 R2 UR9").text, "2012 R2 UR9");
+        for bad in ["", "R2", "3.2.8145.0", "2012 Beta", "4.5 SPx"] {
+            assert!(Version::parse_release(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]
