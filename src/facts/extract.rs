@@ -517,6 +517,31 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
     if vmm_host(facts, doc, obj) {
         return;
     }
+    // Get-VHD
+    if let (Some((n, path)), true, true) = (str_field("Path"), has("VhdFormat"), has("Size")) {
+        let mut r = Record::default();
+        r.field("path", FactValue::Str(path), doc, n);
+        for (field, key, names) in [
+            ("format", "VhdFormat", VHD_FORMATS),
+            ("type", "VhdType", VHD_TYPES),
+        ] {
+            if let Some(v) = get(key)
+                && let Some(s) = enum_name(doc, v, names)
+            {
+                r.field(field, FactValue::Str(s), doc, v);
+            }
+        }
+        for (field, key) in [("size_bytes", "Size"), ("file_size_bytes", "FileSize")] {
+            if let Some((n, b)) = int_field(key) {
+                r.field(field, FactValue::Int(b), doc, n);
+            }
+        }
+        if let Some((n, parent)) = str_field("ParentPath") {
+            r.field("parent", FactValue::Str(parent), doc, n);
+        }
+        facts.add_record("hyperv.vhds", r);
+        return;
+    }
     // Get-SCJob: `CmdletName` tells a VMM job from a service or an adapter with a `Status`.
     if let (Some((n, name)), Some(status)) = (str_field("Name"), get("Status"))
         && has("CmdletName")
@@ -835,6 +860,25 @@ fn vmm_host(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
     }
     facts.add_record("vmm.hosts", r);
     true
+}
+
+/// `Microsoft.Vhd.PowerShell.VhdFormat` and `VhdType` by number, for exports where
+/// `ConvertTo-Json` wrote the enum as an integer.
+const VHD_FORMATS: &[(i64, &str)] = &[(2, "VHD"), (3, "VHDX"), (4, "VHDSet")];
+const VHD_TYPES: &[(i64, &str)] = &[(2, "Fixed"), (3, "Dynamic"), (4, "Differencing")];
+
+/// An enum value as its name: written as text, or as a number from `names` (a number not in
+/// the table stays a number, as text).
+fn enum_name(doc: &Document, node: NodeIdx, names: &[(i64, &str)]) -> Option<ImmutableString> {
+    if let Scalar::Int(i) = doc.scalar(node) {
+        return Some(
+            names
+                .iter()
+                .find(|(n, _)| *n == i)
+                .map_or_else(|| i.to_string().into(), |(_, s)| (*s).into()),
+        );
+    }
+    str_of(doc, node)
 }
 
 /// VMM setup's answer file. SQL Server's ConfigurationFile.ini also has an `[OPTIONS]`
@@ -1382,6 +1426,39 @@ mod tests {
                 ("platform", "VMWareESX"),
             ])]
         );
+    }
+
+    #[test]
+    fn vhd_sizes_from_get_vhd_with_enums_as_names_or_numbers() {
+        let f = facts_of(
+            "[{\"Path\": \"D:\\\\VMs\\\\web01.vhdx\", \"VhdFormat\": \"VHDX\", \"VhdType\": \"Dynamic\", \"Size\": 136365211648, \"FileSize\": 9126805504, \"ParentPath\": \"\"}, {\"Path\": \"D:\\\\VMs\\\\old.vhd\", \"VhdFormat\": 2, \"VhdType\": 4, \"Size\": 42949672960, \"FileSize\": 4096, \"ParentPath\": \"D:\\\\VMs\\\\base.vhd\"}]",
+        );
+        assert_eq!(
+            record_values(&f, "hyperv.vhds"),
+            vec![
+                pairs(&[
+                    ("path", "D:\\VMs\\web01.vhdx"),
+                    ("format", "VHDX"),
+                    ("type", "Dynamic"),
+                    ("size_bytes", "136365211648"),
+                    ("file_size_bytes", "9126805504"),
+                ]),
+                pairs(&[
+                    ("path", "D:\\VMs\\old.vhd"),
+                    ("format", "VHD"),
+                    ("type", "Differencing"),
+                    ("size_bytes", "42949672960"),
+                    ("file_size_bytes", "4096"),
+                    ("parent", "D:\\VMs\\base.vhd"),
+                ]),
+            ]
+        );
+        // Get-VMHardDiskDrive has a Path but no VhdFormat: still a drive, not a VHD.
+        let f = facts_of(
+            "[{\"VMName\": \"web01\", \"Path\": \"D:\\\\VMs\\\\web01.vhdx\", \"ControllerType\": 1}]",
+        );
+        assert!(!f.records.contains_key("hyperv.vhds"));
+        assert_eq!(record_values(&f, "hyperv.disks").len(), 1);
     }
 
     #[test]

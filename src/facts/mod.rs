@@ -86,6 +86,7 @@ const SQL_LOGSPACE: &str =
     r#"Invoke-Sqlcmd -Query "DBCC SQLPERF(LOGSPACE)" | Export-Csv sql-logspace.csv"#;
 const HYPERV_DISKS: &str = "Get-VM | Get-VMHardDiskDrive | Select-Object VMName,Path,ControllerType | ConvertTo-Json > vm-disks.json";
 const HYPERV_SWITCHES: &str = "Get-VMSwitch | Select-Object Name,SwitchType,NetAdapterInterfaceDescription | ConvertTo-Json > vm-switches.json";
+const HYPERV_VHDS: &str = r#"Get-VM | Get-VMHardDiskDrive | Get-VHD | Select-Object Path,@{n='VhdFormat';e={"$($_.VhdFormat)"}},@{n='VhdType';e={"$($_.VhdType)"}},Size,FileSize,ParentPath | ConvertTo-Json > vhds.json"#;
 const HYPERV_SNAPSHOTS: &str = "Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | ConvertTo-Json > vm-snapshots.json";
 const WSMAN_WMI_QUOTAS: &str =
     r"Get-ChildItem 'WSMan:\localhost\Plugin\WMI Provider\Quotas' > wsman-wmi-quotas.txt";
@@ -345,6 +346,19 @@ pub static CATALOG: &[FactDef] = &[
         "Hyper-V virtual switches",
         HYPERV_SWITCHES,
         &["name", "type"],
+    ),
+    records(
+        "hyperv.vhds",
+        "Virtual hard disk files with their sizes (Get-VHD)",
+        HYPERV_VHDS,
+        &[
+            "path",
+            "format",
+            "type",
+            "size_bytes",
+            "file_size_bytes",
+            "parent",
+        ],
     ),
     records(
         "hyperv.snapshots",
