@@ -679,6 +679,35 @@ fn missing_data_is_not_evaluated_with_the_export_command() {
 }
 
 #[test]
+fn every_vmm_rule_from_vmm001_to_vmm026_is_listed_and_fully_explained() {
+    let listed = uplint(&["rules"]);
+    assert_eq!(listed.code, 0);
+    for n in 1..=26 {
+        let id = format!("VMM{n:03}");
+        assert!(
+            listed.stdout.contains(&id),
+            "{id} missing from `uplint rules`"
+        );
+        let run = uplint(&["explain", &id]);
+        assert_eq!(run.code, 0, "{id}: {}", run.stderr);
+        for section in [
+            "## What it checks",
+            "## Why it matters",
+            "## Data it needs",
+            "## Confidence",
+            "## Remediation",
+            "## References",
+        ] {
+            assert!(
+                run.stdout.contains(section),
+                "`uplint explain {id}` lacks {section:?}:\n{}",
+                run.stdout
+            );
+        }
+    }
+}
+
+#[test]
 fn rules_and_explain_come_from_the_rule_headers() {
     let run = uplint(&["rules"]);
     assert_eq!(run.code, 0);
