@@ -107,3 +107,49 @@ fn every_real_export_is_read_or_reported_without_panic_or_hang() {
         "only {recognized} of {total} real exports recognized"
     );
 }
+
+/// Every built-in rule on every real export: each file as one computer of a temporary bundle
+/// (outside the repository), with a VMM upgrade planned in place and onto another computer.
+/// Real data must never make a rule fail with an error, only pass, fail or say what is missing.
+#[test]
+fn every_builtin_rule_runs_on_the_real_exports_without_a_rule_error() {
+    let Some(dir) = realworld() else {
+        eprintln!("../shared/realworld not present: conformance test skipped");
+        return;
+    };
+    let mut all = Vec::new();
+    files(&dir, &mut all);
+    all.sort();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (i, file) in all.iter().enumerate() {
+        let computer = tmp.path().join(format!("C{i:02}"));
+        std::fs::create_dir_all(&computer).expect("mkdir");
+        let name = file.file_name().expect("a file name");
+        std::fs::copy(file, computer.join(name)).expect("copy");
+    }
+    for plan in [
+        r#"{"upgrades": [{"product": "vmm", "target": "2016"}], "sequence": ["vmm"]}"#,
+        r#"{"upgrades": [{"product": "vmm", "target": "2016", "server": "C00", "new_server": "C01", "service_account": "CONTOSO\\svc"}], "sequence": ["vmm"]}"#,
+    ] {
+        std::fs::write(tmp.path().join("plan.json"), plan).expect("plan");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_uplint"))
+            .args(["check", "--format", "json"])
+            .arg(tmp.path())
+            .output()
+            .expect("run uplint");
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("the JSON report parses");
+        let errors: Vec<&serde_json::Value> = report["outcomes"]
+            .as_array()
+            .expect("outcomes")
+            .iter()
+            .filter(|o| o["outcome"] == "error")
+            .collect();
+        assert!(errors.is_empty(), "rule errors with {plan}: {errors:#?}");
+        assert_eq!(
+            report["summary"]["outcomes"]["error"], 0,
+            "{plan}: {:#}",
+            report["summary"]
+        );
+    }
+}
