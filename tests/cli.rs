@@ -1,9 +1,9 @@
 //! The `uplint` binary as users run it: exit codes, reports, broken rules, broken inputs.
 
 mod common;
-use common::{Run, copy_dir, uplint_in};
+use common::{Run, copy_dir, uplint_in, write_rule};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -255,21 +255,6 @@ fn output_is_identical_across_thread_counts() {
     let human_one = uplint(&["check", "-j", "1", &b]);
     let human_two = uplint(&["check", "-j", "2", &b]);
     assert_eq!(human_one.stdout, human_two.stdout);
-}
-
-fn write_rule(dir: &Path, file: &str, body: &str) -> PathBuf {
-    let id = file.split('-').next().unwrap_or("X001");
-    let name = file
-        .trim_end_matches(".rhai")
-        .split_once('-')
-        .map_or("x", |(_, n)| n);
-    let text = format!(
-        "//! id: {id}\n//! name: {name}\n//! severity: warning\n//! product: vmm\n//! summary: test rule\n//! remediation: none\n\n{body}"
-    );
-    std::fs::create_dir_all(dir).expect("mkdir");
-    let path = dir.join(file);
-    std::fs::write(&path, text).expect("write rule");
-    path
 }
 
 #[test]

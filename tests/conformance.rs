@@ -18,6 +18,16 @@ fn realworld() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
+/// The real-export folder and every file in it, sorted, or None when the folder is not beside
+/// the project.
+fn real_files() -> Option<(PathBuf, Vec<PathBuf>)> {
+    let dir = realworld()?;
+    let mut all = Vec::new();
+    files(&dir, &mut all);
+    all.sort();
+    Some((dir, all))
+}
+
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
         let p = e.path();
@@ -31,13 +41,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_real_export_is_read_or_reported_without_panic_or_hang() {
-    let Some(dir) = realworld() else {
+    let Some((dir, all)) = real_files() else {
         eprintln!("../shared/realworld not present: conformance test skipped");
         return;
     };
-    let mut all = Vec::new();
-    files(&dir, &mut all);
-    all.sort();
     assert!(
         all.len() >= 40,
         "expected the 46 real exports, found {}",
@@ -113,13 +120,10 @@ fn every_real_export_is_read_or_reported_without_panic_or_hang() {
 /// Real data must never make a rule fail with an error, only pass, fail or say what is missing.
 #[test]
 fn every_builtin_rule_runs_on_the_real_exports_without_a_rule_error() {
-    let Some(dir) = realworld() else {
+    let Some((_, all)) = real_files() else {
         eprintln!("../shared/realworld not present: conformance test skipped");
         return;
     };
-    let mut all = Vec::new();
-    files(&dir, &mut all);
-    all.sort();
     let tmp = tempfile::tempdir().expect("tempdir");
     for (i, file) in all.iter().enumerate() {
         let computer = tmp.path().join(format!("C{i:02}"));

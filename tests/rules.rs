@@ -130,13 +130,11 @@ const PRESERVATION_MATRIX: [(&str, &str, bool, bool, &str); 10] = [
 /// messages it reported, sorted.
 fn messages_of_rule(body: &str) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("TT001-probe.rhai"),
-        format!(
-            "//! id: TT001\n//! name: probe\n//! severity: info\n//! product: vmm\n//! summary: probe\n//! remediation: none\n\nfn check_bundle(bundle) {{\n{body}}}\n"
-        ),
-    )
-    .expect("write rule");
+    common::write_rule(
+        dir.path(),
+        "TT001-probe.rhai",
+        &format!("fn check_bundle(bundle) {{\n{body}}}\n"),
+    );
     let run = common::uplint_in(
         Path::new("."),
         &[
