@@ -17,7 +17,11 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
         DocKind::WinRmConfig => winrm(facts, doc),
         DocKind::Json | DocKind::Clixml | DocKind::Csv => {
             for obj in objects(doc) {
-                object(facts, doc, obj);
+                if !object(facts, doc, obj) {
+                    for member in member_objects(doc, obj) {
+                        object(facts, doc, member);
+                    }
+                }
             }
             // Inside an inventory object only hosts are looked for: running every extractor on
             // every nested object doubled the cost of reading ordinary inventories.
@@ -54,25 +58,57 @@ fn objects(doc: &Document) -> Vec<NodeIdx> {
     }
 }
 
-/// The objects of an inventory script's result: an object (a hashtable) whose members are lists
-/// of objects, as `@{ hosts = @(Get-SCVMHost); vms = @(...) }` serializes with `ConvertTo-Json`
-/// (members are arrays) or `Export-Clixml` (a `DCT` whose values hold `@items`). Only one level
-/// deep: deeper nesting is a property of an object, not another export.
-fn inventory_items(doc: &Document, obj: NodeIdx) -> Vec<NodeIdx> {
+/// The single objects a collector script gathered into one unknown object, as
+/// `@{ Service = Get-Service dhcp; OS = Get-CimInstance Win32_OperatingSystem }` serializes.
+/// Lists are left to [`inventory_items`].
+fn member_objects(doc: &Document, obj: NodeIdx) -> Vec<NodeIdx> {
     if doc.kind == DocKind::Csv {
         return Vec::new();
     }
     let members = doc.child(obj, "@entries").unwrap_or(obj);
     doc.children(members)
         .iter()
-        .filter_map(|&m| match doc.kind(m) {
-            NodeKind::Array => Some(m),
-            NodeKind::Object => doc.child(m, "@items"),
-            _ => None,
+        .copied()
+        .filter(|&m| {
+            doc.kind(m) == NodeKind::Object
+                && doc.child(m, "@items").is_none()
+                && doc.child(m, "@entries").is_none()
         })
-        .flat_map(|list| doc.children(list).iter().copied())
-        .filter(|&c| doc.kind(c) == NodeKind::Object)
         .collect()
+}
+
+/// The objects of an inventory script's result: an object (a hashtable) whose members are lists
+/// of objects, as `@{ hosts = @(Get-SCVMHost); vms = @(...) }` serializes with `ConvertTo-Json`
+/// (members are arrays) or `Export-Clixml` (a `DCT` whose values hold `@items`). A member may
+/// also be a hashtable keyed by object ID (`@{ hosts = @{ $h.ID = @{ Properties = $h; ... } } }`,
+/// as ManageIQ's VMM inventory script writes it), whose values are the objects, or wrap each one
+/// with its related lists under `Properties`. Only that deep: deeper nesting is a property of an
+/// object, not another export.
+fn inventory_items(doc: &Document, obj: NodeIdx) -> Vec<NodeIdx> {
+    if doc.kind == DocKind::Csv {
+        return Vec::new();
+    }
+    let members = doc.child(obj, "@entries").unwrap_or(obj);
+    let mut items = Vec::new();
+    for &m in doc.children(members) {
+        match doc.kind(m) {
+            NodeKind::Array => items.extend(doc.children(m)),
+            NodeKind::Object => {
+                if let Some(list) = doc.child(m, "@items") {
+                    items.extend(doc.children(list));
+                } else if let Some(by_id) = doc.child(m, "@entries") {
+                    items.extend(doc.children(by_id).iter().map(|&v| {
+                        doc.child(v, "@entries")
+                            .and_then(|e| doc.child(e, "Properties"))
+                            .unwrap_or(v)
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+    items.retain(|&c| doc.kind(c) == NodeKind::Object);
+    items
 }
 
 /// A value as text. CLIXML enums arrive as objects whose `@string` is the name.
@@ -132,7 +168,13 @@ const WU_REBOOT_KEY: &str =
     r"hklm\software\microsoft\windows\currentversion\windowsupdate\auto update\rebootrequired";
 const SESSION_MANAGER_KEY: &str = r"hklm\system\currentcontrolset\control\session manager";
 
+const SCHANNEL_PROTOCOLS_KEY: &str =
+    r"hklm\system\currentcontrolset\control\securityproviders\schannel\protocols\";
+const CREDSSP_POLICY_KEY: &str = r"hklm\software\policies\microsoft\windows\credentialsdelegation";
+
 fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
+    schannel_protocols(facts, doc);
+    credssp_delegation(facts, doc);
     for &key in doc.children(Document::ROOT) {
         let Some(name) = doc.name(key) else { continue };
         let name = normalized_key(name);
@@ -183,6 +225,102 @@ fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
             {
                 facts.offer_evidence("reboot.pending", true, doc, n);
             }
+        }
+    }
+}
+
+/// `SCHANNEL\Protocols\<protocol>\<Client|Server>` keys that set `Enabled` or
+/// `DisabledByDefault`. A key written twice (hardening scripts do) is read as `reg import`
+/// applies it: the later value wins.
+fn schannel_protocols(facts: &mut FactSet, doc: &Arc<Document>) {
+    type Setting = Option<(NodeIdx, bool)>;
+    let mut protocols: Vec<(String, String, NodeIdx, Setting, Setting)> = Vec::new();
+    for &key in doc.children(Document::ROOT) {
+        let Some(name) = doc.name(key) else { continue };
+        let Some(rest) = normalized_key(name)
+            .strip_prefix(SCHANNEL_PROTOCOLS_KEY)
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let Some((protocol, _)) = rest.split_once('\\').filter(|(_, s)| !s.contains('\\')) else {
+            continue;
+        };
+        // The names as written (`TLS 1.2`, `Server`), from the original key path.
+        let written = &name[name.len() - rest.len()..];
+        let (protocol, side) = written.split_at(protocol.len());
+        let side = &side[1..];
+        let flag = |v: &str| {
+            doc.child(key, v)
+                .and_then(|n| int_of(doc, n).map(|i| (n, i != 0)))
+        };
+        let (enabled, disabled) = (flag("Enabled"), flag("DisabledByDefault"));
+        match protocols
+            .iter_mut()
+            .find(|p| p.0.eq_ignore_ascii_case(protocol) && p.1.eq_ignore_ascii_case(side))
+        {
+            Some(p) => {
+                p.3 = enabled.or(p.3);
+                p.4 = disabled.or(p.4);
+            }
+            None => protocols.push((protocol.to_owned(), side.to_owned(), key, enabled, disabled)),
+        }
+    }
+    for (protocol, side, key, enabled, disabled) in protocols {
+        if enabled.is_none() && disabled.is_none() {
+            continue;
+        }
+        let mut r = Record::default();
+        r.field("protocol", FactValue::Str(protocol.into()), doc, key);
+        r.field("side", FactValue::Str(side.into()), doc, key);
+        if let Some((n, b)) = enabled {
+            r.field("enabled", FactValue::Bool(b), doc, n);
+        }
+        if let Some((n, b)) = disabled {
+            r.field("disabled_by_default", FactValue::Bool(b), doc, n);
+        }
+        facts.add_record("tls.protocols", r);
+    }
+}
+
+/// The servers a computer may delegate credentials to (CredSSP, as WinRM `-Authentication
+/// CredSSP` and Hyper-V remote management use it): one record per listed server of each
+/// `CredentialsDelegation` policy, with the policy's switch when the export has it.
+fn credssp_delegation(facts: &mut FactSet, doc: &Arc<Document>) {
+    let root = doc.children(Document::ROOT);
+    for &key in root {
+        let Some(name) = doc.name(key) else { continue };
+        let normalized = normalized_key(name);
+        let Some(policy) = normalized
+            .strip_prefix(CREDSSP_POLICY_KEY)
+            .and_then(|p| p.strip_prefix('\\'))
+            .filter(|p| !p.is_empty() && !p.contains('\\'))
+        else {
+            continue;
+        };
+        let policy = &name[name.len() - policy.len()..];
+        let switch = root
+            .iter()
+            .rev()
+            .filter(|&&k| {
+                doc.name(k)
+                    .is_some_and(|n| normalized_key(n) == CREDSSP_POLICY_KEY)
+            })
+            .find_map(|&k| {
+                let n = doc.child(k, policy)?;
+                int_of(doc, n).map(|i| (n, i != 0))
+            });
+        for &value in doc.children(key) {
+            let Some(target) = str_of(doc, value) else {
+                continue;
+            };
+            let mut r = Record::default();
+            r.field("policy", FactValue::Str(policy.into()), doc, key);
+            r.field("target", FactValue::Str(target), doc, value);
+            if let Some((n, on)) = switch {
+                r.field("enabled", FactValue::Bool(on), doc, n);
+            }
+            facts.add_record("credssp.delegation", r);
         }
     }
 }
@@ -291,7 +429,8 @@ fn winrm(facts: &mut FactSet, doc: &Arc<Document>) {
 }
 
 /// One object of an object export, by the properties it has.
-fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
+/// Offers the facts of one exported object; false when it is not an object uplint knows.
+fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
     let has = |k: &str| doc.child(obj, k).is_some();
     let get = |k: &str| doc.child(obj, k);
     let str_field = |k: &str| get(k).and_then(|n| str_of(doc, n).map(|s| (n, s)));
@@ -326,7 +465,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             }
             _ => {}
         }
-        return;
+        return true;
     }
     // Get-ADObject
     if let (Some((n, dn)), Some((cn, class))) =
@@ -336,7 +475,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         r.field("dn", FactValue::Str(dn), doc, n);
         r.field("class", FactValue::Str(class), doc, cn);
         facts.add_record("ad.objects", r);
-        return;
+        return true;
     }
     // Win32_OperatingSystem
     if let (Some((cn, caption)), Some((vn, version)), true) = (
@@ -361,7 +500,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
                 facts.offer("memory.total_mb", FactValue::Int(kb / 1024), doc, n);
             }
         }
-        return;
+        return true;
     }
     // Win32_ComputerSystem
     if has("PartOfDomain") || has("TotalPhysicalMemory") {
@@ -384,7 +523,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         if let Some((n, lp)) = int_field("NumberOfLogicalProcessors") {
             facts.offer("cpu.logical_processors", FactValue::Int(lp), doc, n);
         }
-        return;
+        return true;
     }
     // Win32_Processor
     if let Some((n, vendor)) =
@@ -400,19 +539,19 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         if let Some((n, model)) = str_field("Name") {
             facts.offer("cpu.model", FactValue::Str(model), doc, n);
         }
-        return;
+        return true;
     }
     // Get-SCOpsMgrConnection exported bare, without the collector's wrapper: it still shows a
     // connection, though no export can show there is none.
     if has("OpsMgrServerName") {
         opsmgr_connection(facts, doc, obj);
-        return;
+        return true;
     }
     // Get-SCLoadBalancer exported bare. A whole Win32_ComputerSystem also has a Manufacturer
     // and a Model, and was recognized above.
     if has("Address") && has("Manufacturer") && has("Model") {
         load_balancer(facts, doc, obj);
-        return;
+        return true;
     }
     // INFORMATION_SCHEMA.COLUMNS
     if let (Some((tn, table)), Some((cn, column))) =
@@ -435,7 +574,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("nullable", FactValue::Str(nullable), doc, n);
         }
         facts.add_record("sql.columns", r);
-        return;
+        return true;
     }
     // SQL Server SERVERPROPERTY(...) query
     if let Some((n, v)) = str_field("ProductVersion").filter(|_| has("Edition") || has("Collation"))
@@ -453,7 +592,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         {
             facts.offer("sql.hadr_enabled", FactValue::Bool(b), doc, n);
         }
-        return;
+        return true;
     }
     // sys.databases
     if let Some((n, name)) = str_field("name").filter(|_| has("recovery_model_desc")) {
@@ -466,14 +605,14 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("state", FactValue::Str(s), doc, n);
         }
         facts.add_record("sql.databases", r);
-        return;
+        return true;
     }
     // sys.availability_databases_cluster joined with sys.availability_groups
     if let (Some((dn, database)), Some((gn, group))) =
         (str_field("database_name"), str_field("group_name"))
     {
         ag_database(facts, doc, (dn, database), (gn, group));
-        return;
+        return true;
     }
     // DBCC SQLPERF(LOGSPACE): sizes stay text, since they have decimals and their separator
     // follows the culture of the computer that ran Export-Csv.
@@ -487,7 +626,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("log_used_percent", FactValue::Str(used), doc, n);
         }
         facts.add_record("sql.log_space", r);
-        return;
+        return true;
     }
     // msdb.dbo.backupset, or dbatools Get-DbaDbBackupHistory
     let backup = match (str_field("database_name"), str_field("Database")) {
@@ -512,10 +651,10 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         if let Some(group) = str_field("AvailabilityGroupName") {
             ag_database(facts, doc, (dn, database), group);
         }
-        return;
+        return true;
     }
     if vmm_host(facts, doc, obj) {
-        return;
+        return true;
     }
     // Get-VHD
     if let (Some((n, path)), true, true) = (str_field("Path"), has("VhdFormat"), has("Size")) {
@@ -540,7 +679,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("parent", FactValue::Str(parent), doc, n);
         }
         facts.add_record("hyperv.vhds", r);
-        return;
+        return true;
     }
     // Get-SCJob: `CmdletName` tells a VMM job from a service or an adapter with a `Status`.
     if let (Some((n, name)), Some(status)) = (str_field("Name"), get("Status"))
@@ -557,7 +696,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             }
         }
         facts.add_record("vmm.jobs", r);
-        return;
+        return true;
     }
     // Get-VMHardDiskDrive: `Name` is the drive's ("Hard Drive on IDE controller number 0 at
     // location 0"), so it is recognized before anything that keys on `Name`.
@@ -576,7 +715,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             }
             facts.add_record("hyperv.disks", r);
         }
-        return;
+        return true;
     }
     // Get-VMSnapshot. A whole Get-VM object has `VMName` and `ParentSnapshotName` (its current
     // checkpoint) too, but no `SnapshotType`; a whole snapshot also has `ProcessorCount`.
@@ -590,7 +729,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
         r.field("vm", FactValue::Str(vm), doc, vn);
         r.field("name", FactValue::Str(name), doc, n);
         facts.add_record("hyperv.snapshots", r);
-        return;
+        return true;
     }
     // Get-VMSwitch
     if let (Some((n, name)), Some(t)) = (str_field("Name"), get("SwitchType")) {
@@ -600,7 +739,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("type", FactValue::Str(kind), doc, t);
         }
         facts.add_record("hyperv.switches", r);
-        return;
+        return true;
     }
     // Get-NetAdapter. Its `Status` would also fit Get-Service, so it goes first.
     if let Some((n, name)) =
@@ -618,7 +757,27 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             }
         }
         facts.add_record("nics", r);
-        return;
+        return true;
+    }
+    // An IIS application pool: `Get-Item IIS:\AppPools\<name>` (camelCase configuration
+    // names) or `Get-IISAppPool` (PascalCase).
+    if let Some((n, name)) = str_field("name").or_else(|| str_field("Name"))
+        && (has("managedRuntimeVersion") || has("ManagedRuntimeVersion"))
+        && (has("managedPipelineMode") || has("ManagedPipelineMode"))
+    {
+        iis_app_pool(facts, doc, obj, (n, name));
+        return true;
+    }
+    // Get-NetIPAddress: `IPAddress`, or `IPv4Address` and `IPv6Address` of which one is null.
+    if let (Some((n, interface)), Some(prefix)) = (str_field("InterfaceAlias"), get("PrefixLength"))
+        && let Some(address) = ["IPAddress", "IPv4Address", "IPv6Address"]
+            .iter()
+            .filter_map(|k| get(k))
+            .find(|&a| str_of(doc, a).is_some())
+    {
+        let prefix = int_of(doc, prefix).map(|p| (prefix, p));
+        ip_address(facts, doc, (n, interface), address, prefix);
+        return true;
     }
     // Win32_Service (StartName, State) or Get-Service (Status, ServiceName)
     if let Some((n, name)) = str_field("Name")
@@ -638,7 +797,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("start_mode", FactValue::Str(m), doc, n);
         }
         facts.add_record("services", r);
-        return;
+        return true;
     }
     // Get-WindowsFeature
     if let (Some((n, name)), Some(installed)) = (str_field("Name"), get("Installed")) {
@@ -648,7 +807,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("installed", FactValue::Bool(b), doc, installed);
         }
         facts.add_record("features", r);
-        return;
+        return true;
     }
     // Win32_LogicalDisk or Get-Volume
     if let Some((n, name)) = str_field("DeviceID")
@@ -664,7 +823,7 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("free_bytes", FactValue::Int(free), doc, n);
         }
         facts.add_record("volumes", r);
-        return;
+        return true;
     }
     // Get-VM
     if let Some((n, name)) =
@@ -684,20 +843,83 @@ fn object(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) {
             r.field("memory_mb", FactValue::Int(bytes / (1024 * 1024)), doc, n);
         }
         facts.add_record("hyperv.vms", r);
-        return;
+        return true;
     }
-    // Win32_Product (Name, Version, Vendor), Get-Package (Name, Version, ProviderName)
+    // Win32_Product (Name, Version, Vendor), Get-Package (Name, Version, ProviderName),
+    // Get-InstalledModule and the PSGetModuleInfo.xml Install-Module leaves beside a module
+    // (PSRepositoryItemInfo: Repository, InstalledLocation, CompanyName, Author).
     if let (Some((n, name)), Some((vn, version))) = (str_field("Name"), str_field("Version"))
-        && (has("Vendor") || has("ProviderName") || has("IdentifyingNumber"))
+        && (has("Vendor")
+            || has("ProviderName")
+            || has("IdentifyingNumber")
+            || has("Repository") && (has("InstalledLocation") || has("CompanyName")))
     {
         let mut r = Record::default();
         r.field("name", FactValue::Str(name), doc, n);
         r.field("version", FactValue::Str(version), doc, vn);
-        if let Some((n, p)) = str_field("Vendor").or_else(|| str_field("ProviderName")) {
+        if let Some((n, p)) = ["Vendor", "ProviderName", "CompanyName", "Author"]
+            .iter()
+            .find_map(|k| str_field(k))
+        {
             r.field("publisher", FactValue::Str(p), doc, n);
         }
         facts.add_record("software", r);
+        return true;
     }
+    false
+}
+
+fn iis_app_pool(
+    facts: &mut FactSet,
+    doc: &Arc<Document>,
+    obj: NodeIdx,
+    (n, name): (NodeIdx, ImmutableString),
+) {
+    // Both spellings: the WebAdministration provider and the IISAdministration module differ.
+    let get = |node: NodeIdx, camel: &str| {
+        let mut pascal = camel.to_owned();
+        pascal[..1].make_ascii_uppercase();
+        doc.child(node, camel).or_else(|| doc.child(node, &pascal))
+    };
+    let text =
+        |node: NodeIdx, key: &str| get(node, key).and_then(|v| str_of(doc, v).map(|s| (v, s)));
+    let mut r = Record::default();
+    r.field("name", FactValue::Str(name), doc, n);
+    // An empty runtime is "No Managed Code": no field.
+    if let Some((v, runtime)) = text(obj, "managedRuntimeVersion") {
+        r.field("runtime", FactValue::Str(runtime), doc, v);
+    }
+    if let Some((v, mode)) = get(obj, "managedPipelineMode").and_then(|v| {
+        // Windows PowerShell 5.1 writes the enum as its number.
+        match doc.scalar(v) {
+            Scalar::Int(0) => Some((v, "Integrated".into())),
+            Scalar::Int(1) => Some((v, "Classic".into())),
+            _ => str_of(doc, v).map(|s| (v, s)),
+        }
+    }) {
+        r.field("pipeline", FactValue::Str(mode), doc, v);
+    }
+    if let Some(v) = get(obj, "enable32BitAppOnWin64")
+        && let Some(b) = bool_of(doc, v)
+    {
+        r.field("enable_32bit", FactValue::Bool(b), doc, v);
+    }
+    // The account the pool runs as: the user for SpecificUser, else the built-in identity.
+    // The password next to it is never read.
+    let model = get(obj, "processModel").unwrap_or(obj);
+    let identity = text(model, "identityType").map(|(v, kind)| {
+        match text(model, "userName").filter(|_| kind.eq_ignore_ascii_case("SpecificUser")) {
+            Some(user) => user,
+            None => (v, kind),
+        }
+    });
+    if let Some((v, who)) = identity {
+        r.field("identity", FactValue::Str(who), doc, v);
+    }
+    if let Some((v, state)) = text(obj, "state") {
+        r.field("state", FactValue::Str(state), doc, v);
+    }
+    facts.add_record("iis.app_pools", r);
 }
 
 /// The items of a list property of a collector's wrapper object. Windows PowerShell 5.1 may
@@ -826,7 +1048,11 @@ fn vmm_host(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
     let os = get("OperatingSystem");
     let mut r = Record::default();
     r.field("name", FactValue::Str(name), doc, n);
-    let version = get("OperatingSystemVersionString")
+    // Text in a Select-Object export, a `Version` in CLIXML, {Major, Minor, Build} in JSON.
+    let version = ["OperatingSystemVersionString", "OperatingSystemVersion"]
+        .iter()
+        .find_map(|k| get(k))
+        .or_else(|| os.and_then(|o| doc.child(o, "Version")))
         .and_then(|v| str_of(doc, v).map(|s| (v, s)))
         .or_else(|| {
             let v = doc.child(os?, "Version")?;
@@ -1200,6 +1426,74 @@ fn ipconfig_adapter(facts: &mut FactSet, doc: &Arc<Document>, adapter: NodeIdx) 
     };
     r.field("status", FactValue::Str(status.1.into()), doc, status.0);
     facts.add_record("nics", r);
+    ipconfig_addresses(facts, doc, adapter, name_node);
+}
+
+/// The addresses of one `ipconfig /all` adapter. The n-th IPv4 address goes with the n-th
+/// subnet mask; ipconfig prints no IPv6 prefix length, so IPv6 records have none.
+fn ipconfig_addresses(facts: &mut FactSet, doc: &Arc<Document>, adapter: NodeIdx, name: NodeIdx) {
+    let Some(interface) = str_of(doc, name) else {
+        return;
+    };
+    // A label printed once is a value, printed several times an array of them.
+    let values = |label: &str| -> Vec<NodeIdx> {
+        match doc.child(adapter, label) {
+            Some(n) if doc.kind(n) == NodeKind::Array => doc.children(n).to_vec(),
+            Some(n) => vec![n],
+            None => Vec::new(),
+        }
+    };
+    let masks = values("Subnet Mask");
+    // Windows XP and 2003 say `IP Address`; APIPA addresses are `Autoconfiguration`.
+    let v4 = [
+        "IPv4 Address",
+        "IP Address",
+        "Autoconfiguration IPv4 Address",
+    ]
+    .iter()
+    .flat_map(|l| values(l));
+    for (i, address) in v4.enumerate() {
+        let prefix = masks.get(i).and_then(|&m| {
+            str_of(doc, m)
+                .and_then(|s| prefix_of_mask(&s))
+                .map(|p| (m, p))
+        });
+        ip_address(facts, doc, (name, interface.clone()), address, prefix);
+    }
+    for label in [
+        "IPv6 Address",
+        "Temporary IPv6 Address",
+        "Link-local IPv6 Address",
+    ] {
+        for address in values(label) {
+            ip_address(facts, doc, (name, interface.clone()), address, None);
+        }
+    }
+}
+
+/// `255.255.254.0` → 23; `None` for text that is not a contiguous IPv4 mask.
+fn prefix_of_mask(mask: &str) -> Option<i64> {
+    let bits = mask.parse::<std::net::Ipv4Addr>().ok().map(u32::from)?;
+    (bits.leading_ones() + bits.trailing_zeros() == 32).then_some(i64::from(bits.leading_ones()))
+}
+
+fn ip_address(
+    facts: &mut FactSet,
+    doc: &Arc<Document>,
+    (interface_node, interface): (NodeIdx, ImmutableString),
+    address: NodeIdx,
+    prefix: Option<(NodeIdx, i64)>,
+) {
+    let Some(text) = str_of(doc, address) else {
+        return;
+    };
+    let mut r = Record::default();
+    r.field("interface", FactValue::Str(interface), doc, interface_node);
+    r.field("address", FactValue::Str(text), doc, address);
+    if let Some((n, p)) = prefix {
+        r.field("prefix_length", FactValue::Int(p), doc, n);
+    }
+    facts.add_record("ip_addresses", r);
 }
 
 #[cfg(test)]
@@ -1429,6 +1723,240 @@ mod tests {
     }
 
     #[test]
+    fn schannel_protocols_take_the_later_of_two_sections_for_one_key() {
+        let f = facts_of(concat!(
+            "Windows Registry Editor Version 5.00\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0]\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server]\r\n",
+            "\"Enabled\"=dword:00000001\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client]\r\n\r\n",
+            "[HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server]\r\n",
+            "\"Enabled\"=dword:ffffffff\r\n\"DisabledByDefault\"=dword:00000000\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\tls 1.0\\server]\r\n",
+            "\"Enabled\"=dword:00000000\r\n\"DisabledByDefault\"=dword:00000001\r\n",
+        ));
+        // The empty TLS 1.2 Client key leaves the Windows default: no record.
+        assert_eq!(
+            record_values(&f, "tls.protocols"),
+            vec![
+                pairs(&[
+                    ("protocol", "TLS 1.0"),
+                    ("side", "Server"),
+                    ("enabled", "false"),
+                    ("disabled_by_default", "true"),
+                ]),
+                pairs(&[
+                    ("protocol", "TLS 1.2"),
+                    ("side", "Server"),
+                    ("enabled", "true"),
+                    ("disabled_by_default", "false"),
+                ]),
+            ]
+        );
+    }
+
+    #[test]
+    fn credssp_delegation_lists_each_server_with_its_policy_switch() {
+        let f = facts_of(concat!(
+            "Windows Registry Editor Version 5.00\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation]\r\n",
+            "\"AllowFreshCredentials\"=dword:00000001\r\n\"AllowSavedCredentials\"=dword:00000000\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation\\AllowFreshCredentials]\r\n",
+            "\"1\"=\"WSMAN/hv01.contoso.local\"\r\n\"2\"=\"WSMAN/*.contoso.local\"\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation\\AllowSavedCredentials]\r\n",
+            "\"1\"=\"TERMSRV/*\"\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation\\AllowDefaultCredentials]\r\n",
+            "\"1\"=\"\"\r\n",
+        ));
+        assert_eq!(
+            record_values(&f, "credssp.delegation"),
+            vec![
+                pairs(&[
+                    ("policy", "AllowFreshCredentials"),
+                    ("target", "WSMAN/hv01.contoso.local"),
+                    ("enabled", "true"),
+                ]),
+                pairs(&[
+                    ("policy", "AllowFreshCredentials"),
+                    ("target", "WSMAN/*.contoso.local"),
+                    ("enabled", "true"),
+                ]),
+                pairs(&[
+                    ("policy", "AllowSavedCredentials"),
+                    ("target", "TERMSRV/*"),
+                    ("enabled", "false"),
+                ]),
+            ]
+        );
+    }
+
+    #[test]
+    fn ip_addresses_from_get_netipaddress_and_ipconfig() {
+        let f = facts_of(
+            "[{\"InterfaceAlias\": \"vEthernet (External)\", \"IPAddress\": \"10.1.2.3\", \"PrefixLength\": 23, \"AddressFamily\": 2}, {\"InterfaceAlias\": \"Loopback\", \"IPv4Address\": null, \"IPv6Address\": \"::1\", \"PrefixLength\": 128}]",
+        );
+        assert_eq!(
+            record_values(&f, "ip_addresses"),
+            vec![
+                pairs(&[
+                    ("interface", "vEthernet (External)"),
+                    ("address", "10.1.2.3"),
+                    ("prefix_length", "23"),
+                ]),
+                pairs(&[
+                    ("interface", "Loopback"),
+                    ("address", "::1"),
+                    ("prefix_length", "128"),
+                ]),
+            ]
+        );
+        let f = facts_of(concat!(
+            "\r\nWindows IP Configuration\r\n\r\n   Host Name . . . . . . . . . . . . : HV01\r\n\r\n",
+            "Ethernet adapter Management:\r\n\r\n",
+            "   Description . . . . . . . . . . . : Hyper-V Virtual Ethernet Adapter\r\n",
+            "   Physical Address. . . . . . . . . : 00-15-5D-01-02-03\r\n",
+            "   Link-local IPv6 Address . . . . . : fe80::1234:5678:9abc:def0%4(Preferred)\r\n",
+            "   IPv4 Address. . . . . . . . . . . : 10.20.30.40(Preferred)\r\n",
+            "   Subnet Mask . . . . . . . . . . . : 255.255.254.0\r\n",
+            "   IPv4 Address. . . . . . . . . . . : 10.20.30.41(Preferred)\r\n",
+            "   Subnet Mask . . . . . . . . . . . : 255.0.255.0\r\n",
+        ));
+        assert_eq!(
+            record_values(&f, "ip_addresses"),
+            vec![
+                pairs(&[
+                    ("interface", "Management"),
+                    ("address", "10.20.30.40"),
+                    ("prefix_length", "23"),
+                ]),
+                // Not a contiguous mask: no prefix rather than a wrong one.
+                pairs(&[("interface", "Management"), ("address", "10.20.30.41")]),
+                pairs(&[
+                    ("interface", "Management"),
+                    ("address", "fe80::1234:5678:9abc:def0%4"),
+                ]),
+            ]
+        );
+    }
+
+    #[test]
+    fn prefix_lengths_of_subnet_masks() {
+        assert_eq!(prefix_of_mask("255.255.255.0"), Some(24));
+        assert_eq!(prefix_of_mask("0.0.0.0"), Some(0));
+        assert_eq!(prefix_of_mask("255.255.255.255"), Some(32));
+        assert_eq!(prefix_of_mask("255.0.255.0"), None);
+        assert_eq!(prefix_of_mask("255.255.255"), None);
+    }
+
+    #[test]
+    fn iis_app_pools_from_the_iis_drive_and_from_get_iisapppool() {
+        let f = facts_of(concat!(
+            "[{\"name\": \"AppVMgmt\", \"managedRuntimeVersion\": \"v2.0\", \"managedPipelineMode\": 1, ",
+            "\"enable32BitAppOnWin64\": false, \"state\": \"Started\", \"identityType\": \"SpecificUser\", ",
+            "\"userName\": \"CONTOSO\\\\svc-appv\", \"password\": \"not-read\"}, ",
+            "{\"name\": \"Static\", \"managedRuntimeVersion\": \"\", \"managedPipelineMode\": \"Integrated\", ",
+            "\"processModel\": {\"identityType\": \"ApplicationPoolIdentity\", \"userName\": \"\"}}]"
+        ));
+        assert_eq!(
+            record_values(&f, "iis.app_pools"),
+            vec![
+                pairs(&[
+                    ("name", "AppVMgmt"),
+                    ("runtime", "v2.0"),
+                    ("pipeline", "Classic"),
+                    ("enable_32bit", "false"),
+                    ("identity", "CONTOSO\\svc-appv"),
+                    ("state", "Started"),
+                ]),
+                pairs(&[
+                    ("name", "Static"),
+                    ("pipeline", "Integrated"),
+                    ("identity", "ApplicationPoolIdentity"),
+                ]),
+            ]
+        );
+        let f = facts_of(
+            "{\"Name\": \"DefaultAppPool\", \"ManagedRuntimeVersion\": \"v4.0\", \"ManagedPipelineMode\": \"Integrated\", \"State\": \"Started\"}",
+        );
+        assert_eq!(
+            record_values(&f, "iis.app_pools"),
+            vec![pairs(&[
+                ("name", "DefaultAppPool"),
+                ("runtime", "v4.0"),
+                ("pipeline", "Integrated"),
+                ("state", "Started"),
+            ])]
+        );
+    }
+
+    #[test]
+    fn objects_a_collector_gathered_into_one_unknown_object() {
+        let f = facts_of(
+            "{\"Service\": {\"Name\": \"dhcp\", \"DisplayName\": \"DHCP Client\", \"Status\": 4}, \"OS\": {\"Caption\": \"Microsoft Windows Server 2012 R2 Standard\", \"Version\": \"6.3.9600\", \"BuildNumber\": \"9600\"}, \"Note\": \"collected by script\"}",
+        );
+        assert_eq!(
+            record_values(&f, "services"),
+            vec![pairs(&[("name", "dhcp"), ("state", "Running")])]
+        );
+        assert_eq!(
+            f.values.get("os.build").map(|o| o.value.to_string()),
+            Some("9600".to_owned())
+        );
+        // A known object's own members are its properties, not more exports.
+        let f = facts_of(
+            "{\"Name\": \"HV01\", \"Domain\": \"contoso.local\", \"PartOfDomain\": true, \"Owner\": {\"Name\": \"dhcp\", \"DisplayName\": \"DHCP Client\", \"Status\": 4}}",
+        );
+        assert!(!f.records.contains_key("services"));
+    }
+
+    #[test]
+    fn powershell_modules_installed_from_a_repository_are_software() {
+        let f = facts_of(concat!(
+            "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><Obj RefId=\"0\">",
+            "<TN RefId=\"0\"><T>Microsoft.PowerShell.Commands.PSRepositoryItemInfo</T><T>System.Object</T></TN><MS>",
+            "<S N=\"Name\">VirtualMachineManager.Tools</S><Version N=\"Version\">2.4.0</Version><S N=\"Type\">Module</S>",
+            "<S N=\"Author\">Jane Doe</S><S N=\"CompanyName\">Contoso</S><S N=\"Repository\">PSGallery</S>",
+            "<S N=\"InstalledLocation\">C:\\Program Files\\WindowsPowerShell\\Modules\\VirtualMachineManager.Tools\\2.4.0</S>",
+            "</MS></Obj></Objs>"
+        ));
+        assert_eq!(
+            record_values(&f, "software"),
+            vec![pairs(&[
+                ("name", "VirtualMachineManager.Tools"),
+                ("version", "2.4.0"),
+                ("publisher", "Contoso"),
+            ])]
+        );
+    }
+
+    #[test]
+    fn vmm_hosts_in_a_clixml_inventory_keyed_by_object_id() {
+        // ManageIQ's VMM inventory script: @{ hosts = @{ <ID> = @{ Properties = <host>; ... } } }
+        let ht = "<TN RefId=\"0\"><T>System.Collections.Hashtable</T><T>System.Object</T></TN>";
+        let text = format!(
+            "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><Obj RefId=\"0\">{ht}<DCT>\
+             <En><S N=\"Key\">hosts</S><Obj N=\"Value\" RefId=\"1\"><TNRef RefId=\"0\"/><DCT>\
+             <En><G N=\"Key\">bc416160-cd8b-45c4-be2a-14c3a5cf6f77</G><Obj N=\"Value\" RefId=\"2\"><TNRef RefId=\"0\"/><DCT>\
+             <En><S N=\"Key\">NetworkAdapters</S><Nil N=\"Value\"/></En>\
+             <En><S N=\"Key\">Properties</S><Obj N=\"Value\" RefId=\"3\"><TN RefId=\"1\"><T>Microsoft.SystemCenter.VirtualMachineManager.Host</T></TN><Props>\
+             <S N=\"Name\">HV01.contoso.local</S>\
+             <Obj N=\"OperatingSystem\" RefId=\"4\"><Props><S N=\"Name\">Microsoft Windows Server 2012 R2 Standard </S><Version N=\"Version\">6.3.9600</Version></Props></Obj>\
+             <Obj N=\"VirtualizationPlatform\" RefId=\"5\"><TN RefId=\"2\"><T>Microsoft.VirtualManager.Utils.VirtualizationPlatform</T><T>System.Enum</T></TN><ToString>HyperV</ToString><I32>2</I32></Obj>\
+             <S N=\"HyperVVersionString\">6.3.9600.16384</S>\
+             </Props></Obj></En></DCT></Obj></En></DCT></Obj></En></DCT></Obj></Objs>"
+        );
+        assert_eq!(
+            record_values(&facts_of(&text), "vmm.hosts"),
+            vec![pairs(&[
+                ("name", "HV01.contoso.local"),
+                ("os_version", "6.3.9600"),
+                ("os_name", "Microsoft Windows Server 2012 R2 Standard"),
+                ("platform", "HyperV"),
+            ])]
+        );
+    }
+
+    #[test]
     fn vhd_sizes_from_get_vhd_with_enums_as_names_or_numbers() {
         let f = facts_of(
             "[{\"Path\": \"D:\\\\VMs\\\\web01.vhdx\", \"VhdFormat\": \"VHDX\", \"VhdType\": \"Dynamic\", \"Size\": 136365211648, \"FileSize\": 9126805504, \"ParentPath\": \"\"}, {\"Path\": \"D:\\\\VMs\\\\old.vhd\", \"VhdFormat\": 2, \"VhdType\": 4, \"Size\": 42949672960, \"FileSize\": 4096, \"ParentPath\": \"D:\\\\VMs\\\\base.vhd\"}]",
@@ -1643,7 +2171,7 @@ mod tests {
 
         let f = facts_of(IPCONFIG_ALL);
         assert_eq!(record_values(&f, "nics"), expected, "the tunnel is skipped");
-        assert_eq!(keys(&f), ["nics"]);
+        assert_eq!(keys(&f), ["ip_addresses", "nics"]);
 
         let mut both = facts_of(GET_NETADAPTER);
         add(&mut both, 1, IPCONFIG_ALL);

@@ -97,6 +97,13 @@ const VMM_OPSMGR: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-opsmgr-connec
 const VMM_LOAD_BALANCERS: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-load-balancers'; LoadBalancers = @(Get-SCLoadBalancer | Select-Object Name,Address,Manufacturer,Model) } | ConvertTo-Json -Depth 3 > vmm-load-balancers.json"#;
 const SQL_NETMAN_COLUMNS: &str = r#"Invoke-Sqlcmd -Database VirtualManagerDB -Query "SELECT TABLE_CATALOG, TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'tbl_NetMan_HardwareModelSettings' AND COLUMN_NAME = 'Version'" | Export-Csv sql-vmm-columns.csv (-Database is the VMM database: DatabaseName under Settings\Sql in the VMM registry export)"#;
 
+const IP_JSON: &str = "Get-NetIPAddress | Select-Object InterfaceAlias,IPAddress,PrefixLength,AddressFamily | ConvertTo-Json > ipaddresses.json";
+const IIS_APP_POOLS: &str = r#"Import-Module WebAdministration; Get-ChildItem IIS:\AppPools | Select-Object name,managedRuntimeVersion,managedPipelineMode,enable32BitAppOnWin64,state,@{n='identityType';e={"$($_.processModel.identityType)"}},@{n='userName';e={$_.processModel.userName}} | ConvertTo-Json > iis-apppools.json"#;
+const SCHANNEL_REG: &str =
+    r#"reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg"#;
+const CREDSSP_REG: &str =
+    r#"reg export "HKLM\SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation" credssp.reg"#;
+
 /// Every fact uplint derives, in the order `inspect` and the docs list them.
 pub static CATALOG: &[FactDef] = &[
     fact("os.caption", "Windows edition name", OS_JSON),
@@ -365,6 +372,37 @@ pub static CATALOG: &[FactDef] = &[
         "Hyper-V snapshots (checkpoints)",
         HYPERV_SNAPSHOTS,
         &["vm", "name"],
+    ),
+    records(
+        "iis.app_pools",
+        "IIS application pools (the App-V Management Web Service runs in one)",
+        IIS_APP_POOLS,
+        &[
+            "name",
+            "runtime",
+            "pipeline",
+            "enable_32bit",
+            "identity",
+            "state",
+        ],
+    ),
+    records(
+        "ip_addresses",
+        "IP addresses of the network interfaces",
+        IP_JSON,
+        &["interface", "address", "prefix_length"],
+    ),
+    records(
+        "tls.protocols",
+        "SChannel protocol settings (TLS and SSL versions a computer turned on or off)",
+        SCHANNEL_REG,
+        &["protocol", "side", "enabled", "disabled_by_default"],
+    ),
+    records(
+        "credssp.delegation",
+        "Servers the computer may delegate credentials to with CredSSP (CredentialsDelegation policies)",
+        CREDSSP_REG,
+        &["policy", "target", "enabled"],
     ),
 ];
 
