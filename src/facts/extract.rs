@@ -28,7 +28,12 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
             }
         }
         DocKind::Xml => hyperv_vm_xml(facts, doc),
-        DocKind::Ini => vmm_setup_ini(facts, doc),
+        // Each reader looks for its own sections and keys, so at most one of them finds
+        // anything in a given file.
+        DocKind::Ini => {
+            vmm_setup_ini(facts, doc);
+            sql_setup_ini(facts, doc);
+        }
         DocKind::Text => text(facts, doc),
         _ => {}
     }
@@ -915,6 +920,36 @@ fn vmm_setup_ini(facts: &mut FactSet, doc: &Arc<Document>) {
     }
 }
 
+/// SQL Server setup's answer file (`ConfigurationFile.ini`): an `[OPTIONS]` section with
+/// `ACTION` and the instance or features it acts on. VMM's `VMServer.ini` also has `[OPTIONS]`,
+/// but none of these keys. The values are what setup was (or will be) run with.
+fn sql_setup_ini(facts: &mut FactSet, doc: &Arc<Document>) {
+    let Some(options) = doc.child(Document::ROOT, "OPTIONS") else {
+        return;
+    };
+    let key = |k: &str| doc.child(options, k);
+    let is_sql = key("ACTION").is_some()
+        && ["FEATURES", "INSTANCENAME", "INSTANCEID"]
+            .iter()
+            .any(|k| key(k).is_some());
+    if !is_sql {
+        return;
+    }
+    for (k, fact) in [
+        ("ACTION", "sql.setup.action"),
+        ("INSTANCENAME", "sql.setup.instance_name"),
+        ("FEATURES", "sql.setup.features"),
+        ("SQLCOLLATION", "sql.setup.collation"),
+        ("SQLSVCACCOUNT", "sql.setup.service_account"),
+    ] {
+        if let Some(n) = key(k)
+            && let Some(v) = str_of(doc, n)
+        {
+            facts.offer(fact, FactValue::Str(v), doc, n);
+        }
+    }
+}
+
 fn ag_database(
     facts: &mut FactSet,
     doc: &Arc<Document>,
@@ -1352,9 +1387,10 @@ mod tests {
             Some("false")
         );
         assert_eq!(value(&f, "vmm.highly_available").as_deref(), Some("true"));
-        // SQL Server's ConfigurationFile.ini has an [OPTIONS] section too.
+        // SQL Server's ConfigurationFile.ini has an [OPTIONS] section too: it gives SQL setup
+        // facts, never VMM's.
         let f = facts_of("[OPTIONS]\r\nACTION=\"Install\"\r\nINSTANCENAME=\"MSSQLSERVER\"\r\n");
-        assert!(f.is_empty());
+        assert_eq!(keys(&f), ["sql.setup.action", "sql.setup.instance_name"]);
 
         let f = facts_of(
             "[{\"DistinguishedName\": \"CN=VMMDKM,DC=contoso,DC=local\", \"ObjectClass\": \"container\", \"Name\": \"VMMDKM\"}]",
@@ -2015,5 +2051,112 @@ mod tests {
             "#TYPE System.Data.DataRow\r\n\"TABLE_CATALOG\",\"TABLE_SCHEMA\",\"TABLE_NAME\",\"TABLE_TYPE\"\r\n\"VirtualManagerDB\",\"dbo\",\"tbl_NetMan_HardwareModelSettings\",\"BASE TABLE\"\r\n",
         );
         assert!(f.is_empty(), "{:?}", keys(&f));
+    }
+
+    /// The facts of a file as it is on disk, decoded as a bundle file is (UTF-16 included).
+    fn facts_of_bytes(bytes: &[u8]) -> FactSet {
+        let (text, problems) = crate::source::SourceText::decode(bytes);
+        assert!(problems.is_empty(), "{problems:?}");
+        facts_of(&text.text)
+    }
+
+    fn utf16le(text: &str) -> Vec<u8> {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        bytes
+    }
+
+    fn value(f: &FactSet, key: &str) -> Option<String> {
+        f.values.get(key).map(|o| o.value.to_string())
+    }
+
+    #[test]
+    fn sql_setup_answer_file_for_an_install_gives_its_values_unquoted() {
+        let f = facts_of(concat!(
+            ";SQL Server 2019 Configuration File\r\n[OPTIONS]\r\n\r\n",
+            "; Specifies a Setup work flow, like INSTALL, UNINSTALL, or UPGRADE.\r\n",
+            "ACTION=\"Install\"\r\n",
+            "FEATURES=SQLENGINE,FULLTEXT,CONN\r\n",
+            "INSTANCENAME=\"VMMSQL\"\r\n",
+            "INSTANCEID=\"VMMSQL\"\r\n",
+            "SQLSVCACCOUNT=\"CONTOSO\\svc-sql01\"\r\n",
+            "SQLCOLLATION=\"SQL_Latin1_General_CP1_CI_AS\"\r\n",
+            "SQLSYSADMINACCOUNTS=\"CONTOSO\\SQL Admins\" \"CONTOSO\\svc-vmm\"\r\n",
+        ));
+        assert_eq!(value(&f, "sql.setup.action").as_deref(), Some("Install"));
+        assert_eq!(
+            value(&f, "sql.setup.features").as_deref(),
+            Some("SQLENGINE,FULLTEXT,CONN")
+        );
+        assert_eq!(
+            value(&f, "sql.setup.instance_name").as_deref(),
+            Some("VMMSQL")
+        );
+        assert_eq!(
+            value(&f, "sql.setup.service_account").as_deref(),
+            Some("CONTOSO\\svc-sql01")
+        );
+        assert_eq!(
+            value(&f, "sql.setup.collation").as_deref(),
+            Some("SQL_Latin1_General_CP1_CI_AS")
+        );
+        // The planned setup is not the running server.
+        assert!(!f.values.contains_key("sql.collation"));
+    }
+
+    #[test]
+    fn sql_setup_answer_file_for_an_upgrade_in_utf16_without_features() {
+        let f = facts_of_bytes(&utf16le(concat!(
+            ";SQL Server 2019 Configuration File\r\n[OPTIONS]\r\n",
+            "IAcceptSQLServerLicenseTerms=\"True\"\r\n",
+            "ACTION=\"UPGRADE\"\r\n",
+            ";FEATURES=SQLENGINE,REPLICATION\r\n",
+            "QUIET=\"True\"\r\n",
+            "INSTANCENAME=\"MSSQLSERVER\"\r\n",
+            "INSTANCEID=\"MSSQLSERVER\"\r\n",
+            "FTUPGRADEOPTION=\"Import\"\r\n",
+        )));
+        assert_eq!(value(&f, "sql.setup.action").as_deref(), Some("UPGRADE"));
+        assert_eq!(
+            keys(&f),
+            ["sql.setup.action", "sql.setup.instance_name"],
+            "a commented-out FEATURES line is no fact"
+        );
+    }
+
+    #[test]
+    fn ini_files_without_setup_keys_give_no_setup_facts() {
+        // ACTION alone, or outside [OPTIONS], is not SQL Server setup's answer file.
+        for text in [
+            "[OPTIONS]\r\nACTION=\"Install\"\r\nQUIET=\"True\"\r\n",
+            "[Settings]\r\nACTION=Install\r\nINSTANCENAME=MSSQLSERVER\r\n",
+            "[Identification]\r\nJoinDomain=CONTOSO\r\n",
+            "[Identification]\r\nAction=InstallPrimarySite\r\n[CloudConnectorOptions]\r\nCloudConnector=1\r\n",
+            "[SystemCenterOptions]\r\nSysCenterId=\r\n[HierarchyExpansionOption]\r\n",
+        ] {
+            let f = facts_of(text);
+            assert!(f.is_empty(), "{text:?}: {:?}", keys(&f));
+        }
+    }
+
+    #[test]
+    fn a_vmm_setup_answer_file_gives_only_vmm_facts() {
+        let f = facts_of(concat!(
+            "[OPTIONS]\r\n",
+            "ProductKey=\r\n",
+            "UserName=Administrator\r\n",
+            "CompanyName=Contoso\r\n",
+            "CreateNewSqlDatabase=1\r\n",
+            "SqlInstanceName=MSSQLSERVER\r\n",
+            "SqlDatabaseName=VirtualManagerDB\r\n",
+            "SqlMachineName=SQL01\r\n",
+            "IndigoTcpPort=8100\r\n",
+            "CreateNewLibraryShare=1\r\n",
+            "LibraryShareName=MSSCVMMLibrary\r\n",
+            "LibrarySharePath=C:\\ProgramData\\Virtual Machine Manager Library Files\r\n",
+            "VmmServiceLocalAccount=0\r\n",
+            "TopContainerName=CN=VMMDKM,DC=contoso,DC=local\r\n",
+        ));
+        assert_eq!(keys(&f), ["vmm.dkm_container", "vmm.service_local_account"]);
     }
 }
