@@ -100,6 +100,7 @@ const SQL_NETMAN_COLUMNS: &str = r#"Invoke-Sqlcmd -Database VirtualManagerDB -Qu
 // Setup answer files say what setup was (or will be) run with, not what the computer runs now:
 // the facts they give are named `*.setup.*` where the running server has its own fact.
 const SQL_SETUP_INI: &str = "copy the ConfigurationFile.ini SQL Server setup wrote or will run with (setup.exe /ConfigurationFile=ConfigurationFile.ini) into the SQL Server computer's folder";
+const CONFIGMGR_SETUP_INI: &str = "copy the ConfigMgrAutoSave.ini Configuration Manager setup saved, or the script it will run with (setup.exe /SCRIPT ConfigMgrSetup.ini), into the site server's folder";
 
 /// Every fact uplint derives, in the order `inspect` and the docs list them.
 pub static CATALOG: &[FactDef] = &[
@@ -394,6 +395,31 @@ pub static CATALOG: &[FactDef] = &[
         "sql.setup.service_account",
         "Database Engine service account the SQL Server setup answer file gives (SQLSVCACCOUNT)",
         SQL_SETUP_INI,
+    ),
+    fact(
+        "configmgr.setup.action",
+        "What Configuration Manager setup was (or will be) run to do, as its answer file says ([Identification] Action: InstallPrimarySite, InstallCAS, …)",
+        CONFIGMGR_SETUP_INI,
+    ),
+    fact(
+        "configmgr.site_code",
+        "Configuration Manager site code, from the setup answer file (SiteCode); places Configuration Manager, which is upgraded before VMM (VMM025)",
+        CONFIGMGR_SETUP_INI,
+    ),
+    fact(
+        "configmgr.site_name",
+        "Configuration Manager site name, from the setup answer file (SiteName)",
+        CONFIGMGR_SETUP_INI,
+    ),
+    fact(
+        "configmgr.sql_server",
+        "SQL Server computer of the Configuration Manager site database, from the setup answer file (SQLServerName)",
+        CONFIGMGR_SETUP_INI,
+    ),
+    fact(
+        "configmgr.database",
+        "Configuration Manager site database name, from the setup answer file (DatabaseName)",
+        CONFIGMGR_SETUP_INI,
     ),
 ];
 
