@@ -27,9 +27,12 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
                 }
             }
         }
-        DocKind::Xml => hyperv_vm_xml(facts, doc),
-        // Each reader looks for its own sections and keys, so at most one of them finds
-        // anything in a given file.
+        // Each reader looks for its own root element or sections, so at most one of them
+        // finds anything in a given file.
+        DocKind::Xml => {
+            hyperv_vm_xml(facts, doc);
+            vmm_template_xml(facts, doc);
+        }
         DocKind::Ini => {
             vmm_setup_ini(facts, doc);
             sql_setup_ini(facts, doc);
@@ -979,6 +982,115 @@ fn configmgr_setup_ini(facts: &mut FactSet, doc: &Arc<Document>) {
         {
             facts.offer(fact, FactValue::Str(v), doc, n);
         }
+    }
+}
+
+const OVF_NS: &str = "http://schemas.dmtf.org/ovf/envelope/1";
+const VMMST_NS: &str = "http://www.microsoft.com/schema/vmmst";
+
+/// The prefix an element declares for a namespace (`xmlns:vmmst="..."` gives `vmmst`, a
+/// default `xmlns="..."` the empty prefix). Exports declare them on the root element.
+fn xml_prefix(doc: &Document, element: NodeIdx, namespace: &str) -> Option<String> {
+    doc.children(element).iter().find_map(|&c| {
+        let name = doc.name(c)?;
+        let prefix = match name.strip_prefix("@xmlns") {
+            Some("") => "",
+            Some(rest) => rest.strip_prefix(':')?,
+            None => return None,
+        };
+        (str_of(doc, c)?.as_str() == namespace).then(|| prefix.to_owned())
+    })
+}
+
+/// An element or attribute name as written with `prefix`.
+fn xml_name(prefix: &str, local: &str) -> String {
+    if prefix.is_empty() {
+        local.to_owned()
+    } else {
+        format!("{prefix}:{local}")
+    }
+}
+
+/// A VMM template export (`Export-SCTemplate`): an OVF `Envelope` that declares VMM's `vmmst`
+/// namespace. The template is the `VirtualSystem` (a VM template) or `VirtualSystemCollection`
+/// (a service template) the envelope describes, named by its `Name` or else its `id`. Gives the
+/// library resources it references by share path (`References/File` with `vmmst:resourceURI`)
+/// and the Run As accounts it uses (`vmmst:RunAsAccount` elements, anywhere in the envelope).
+/// Namespaces are matched by URI, so any prefix works.
+fn vmm_template_xml(facts: &mut FactSet, doc: &Arc<Document>) {
+    let Some(envelope) = doc.children(Document::ROOT).iter().copied().find(|&c| {
+        doc.name(c)
+            .is_some_and(|n| n.rsplit(':').next() == Some("Envelope"))
+    }) else {
+        return;
+    };
+    let (Some(ovf), Some(vmmst)) = (
+        xml_prefix(doc, envelope, OVF_NS),
+        xml_prefix(doc, envelope, VMMST_NS),
+    ) else {
+        return;
+    };
+    let ovf = |local: &str| xml_name(&ovf, local);
+    let vmmst = |local: &str| xml_name(&vmmst, local);
+    let attr = |at: NodeIdx, name: &str| {
+        doc.child(at, &format!("@{name}"))
+            .and_then(|n| str_of(doc, n).map(|s| (n, s)))
+    };
+    let Some(system) = ["VirtualSystem", "VirtualSystemCollection"]
+        .iter()
+        .find_map(|l| doc.child(envelope, &ovf(l)))
+    else {
+        return;
+    };
+    let name = doc
+        .lookup(system, &format!("{}/#text", ovf("Name")))
+        .and_then(|n| str_of(doc, n).map(|s| (n, s)))
+        .or_else(|| attr(system, &ovf("id")));
+    let Some((tn, template)) = name else {
+        return;
+    };
+
+    if let Some(references) = doc.child(envelope, &ovf("References")) {
+        let file = ovf("File");
+        for &f in doc.children(references) {
+            if doc.name(f).is_none_or(|n| n.as_str() != file) {
+                continue;
+            }
+            let Some((pn, path)) = attr(f, &vmmst("resourceURI")) else {
+                continue;
+            };
+            let mut r = Record::default();
+            r.field("template", FactValue::Str(template.clone()), doc, tn);
+            if let Some((n, name)) = attr(f, &vmmst("resourceName"))
+                .or_else(|| attr(f, &ovf("href")))
+                .or_else(|| attr(f, &ovf("id")))
+            {
+                r.field("name", FactValue::Str(name), doc, n);
+            }
+            r.field("path", FactValue::Str(path), doc, pn);
+            facts.add_record("vmm.template_resources", r);
+        }
+    }
+
+    // Document order, so the records read in the order of the file.
+    let run_as = vmmst("RunAsAccount");
+    let mut stack = vec![envelope];
+    while let Some(at) = stack.pop() {
+        if doc.name(at).is_some_and(|n| n.as_str() == run_as)
+            && let Some((n, account)) = attr(at, &vmmst("name"))
+        {
+            let mut r = Record::default();
+            r.field("template", FactValue::Str(template.clone()), doc, tn);
+            r.field("account", FactValue::Str(account), doc, n);
+            facts.add_record("vmm.template_run_as", r);
+        }
+        stack.extend(
+            doc.children(at)
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&c| doc.kind(c) == NodeKind::Object),
+        );
     }
 }
 
@@ -2233,5 +2345,115 @@ mod tests {
         );
         assert_eq!(keys(&f), ["configmgr.setup.action", "configmgr.site_code"]);
         assert_eq!(value(&f, "configmgr.site_code").as_deref(), Some("CAS"));
+    }
+
+    const VM_TEMPLATE: &str = concat!(
+        "<?xml version=\"1.0\"?>\n",
+        "<ovf:Envelope xmlns:vmmst=\"http://www.microsoft.com/schema/vmmst\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" vmmst:schemaVersion=\"4.0\" xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">\n",
+        "  <ovf:References>\n",
+        "    <ovf:File ovf:id=\"unattend-web.xml\" ovf:href=\"unattend-web.xml\" vmmst:resourceName=\"unattend-web.xml\" vmmst:resourceURI=\"\\\\VMM01.contoso.local\\MSSCVMMLibrary\\Answer Files\\unattend-web.xml\" />\n",
+        "    <ovf:File ovf:id=\"WS2016-Std.vhdx\" ovf:href=\"WS2016-Std.vhdx\" vmmst:resourceName=\"WS2016-Std.vhdx\" vmmst:resourceURI=\"\\\\LIB01.contoso.local\\VMMLibrary\\VHDs\\WS2016-Std.vhdx\" />\n",
+        "    <ovf:File ovf:id=\"packaged.iso\" ovf:href=\"packaged.iso\" />\n",
+        "  </ovf:References>\n",
+        "  <ovf:Section xsi:type=\"vmmst:RunAsAccountSection_Type\">\n",
+        "    <ovf:Info>Run As accounts used in the package</ovf:Info>\n",
+        "    <vmmst:RunAsAccount vmmst:name=\"Web Local Admin\"><vmmst:Description /></vmmst:RunAsAccount>\n",
+        "    <vmmst:RunAsAccount vmmst:name=\"Domain Join\" />\n",
+        "  </ovf:Section>\n",
+        "  <ovf:VirtualSystem ovf:id=\"WEB-WS2016\">\n",
+        "    <ovf:Info />\n",
+        "    <ovf:Name>Web server WS2016</ovf:Name>\n",
+        "    <ovf:Section xsi:type=\"vmmst:OperatingSystemUnattendedInstallSection_Type\">\n",
+        "      <vmmst:LocalAdminRunAsAccountRef>Web Local Admin</vmmst:LocalAdminRunAsAccountRef>\n",
+        "    </ovf:Section>\n",
+        "  </ovf:VirtualSystem>\n",
+        "</ovf:Envelope>\n",
+    );
+
+    #[test]
+    fn vmm_template_export_gives_its_library_resources_and_run_as_accounts() {
+        let f = facts_of(VM_TEMPLATE);
+        assert_eq!(
+            record_values(&f, "vmm.template_resources"),
+            vec![
+                pairs(&[
+                    ("template", "Web server WS2016"),
+                    ("name", "unattend-web.xml"),
+                    (
+                        "path",
+                        "\\\\VMM01.contoso.local\\MSSCVMMLibrary\\Answer Files\\unattend-web.xml"
+                    )
+                ]),
+                pairs(&[
+                    ("template", "Web server WS2016"),
+                    ("name", "WS2016-Std.vhdx"),
+                    (
+                        "path",
+                        "\\\\LIB01.contoso.local\\VMMLibrary\\VHDs\\WS2016-Std.vhdx"
+                    )
+                ]),
+            ]
+        );
+        assert_eq!(
+            record_values(&f, "vmm.template_run_as"),
+            vec![
+                pairs(&[
+                    ("template", "Web server WS2016"),
+                    ("account", "Web Local Admin")
+                ]),
+                pairs(&[
+                    ("template", "Web server WS2016"),
+                    ("account", "Domain Join")
+                ]),
+            ]
+        );
+        // Not a Hyper-V VM configuration.
+        assert_eq!(keys(&f), ["vmm.template_resources", "vmm.template_run_as"]);
+    }
+
+    #[test]
+    fn vmm_template_namespaces_are_matched_by_uri_and_a_nameless_system_by_its_id() {
+        // A service template's collection, other prefixes, OVF as the default namespace, and
+        // UTF-16 as Windows PowerShell writes files.
+        let f = facts_of_bytes(&utf16le(concat!(
+            "<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n",
+            "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" xmlns:sc=\"http://www.microsoft.com/schema/vmmst\">\r\n",
+            " <References><File id=\"app.zip\" sc:resourceURI=\"\\\\LIB01\\VMMLibrary\\Apps\\app.zip\" /></References>\r\n",
+            " <VirtualSystemCollection id=\"Sales service\">\r\n",
+            "  <VirtualSystem id=\"Web tier\"><Section><sc:RunAsAccount sc:name=\"SQL deploy\" /></Section></VirtualSystem>\r\n",
+            " </VirtualSystemCollection>\r\n",
+            "</Envelope>\r\n",
+        )));
+        assert_eq!(
+            record_values(&f, "vmm.template_resources"),
+            vec![pairs(&[
+                ("template", "Sales service"),
+                ("name", "app.zip"),
+                ("path", "\\\\LIB01\\VMMLibrary\\Apps\\app.zip")
+            ])]
+        );
+        assert_eq!(
+            record_values(&f, "vmm.template_run_as"),
+            vec![pairs(&[
+                ("template", "Sales service"),
+                ("account", "SQL deploy")
+            ])]
+        );
+
+        // An OVF package from elsewhere, without VMM's namespace, gives nothing.
+        let f = facts_of(
+            "<ovf:Envelope xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\"><ovf:References><ovf:File ovf:id=\"disk1\" ovf:href=\"disk1.vmdk\" /></ovf:References><ovf:VirtualSystem ovf:id=\"vm\" /></ovf:Envelope>",
+        );
+        assert!(f.is_empty(), "{:?}", keys(&f));
+    }
+
+    #[test]
+    fn a_hyper_v_configuration_is_not_a_template_and_a_template_not_a_vm() {
+        let f = facts_of(
+            "<?xml version=\"1.0\" encoding=\"UTF-16\" standalone=\"yes\"?>\n<configuration>\n <properties>\n  <name type=\"string\">WEB01</name>\n </properties>\n</configuration>\n",
+        );
+        assert_eq!(keys(&f), ["hyperv.vms"]);
+        let f = facts_of(VM_TEMPLATE);
+        assert!(!f.records.contains_key("hyperv.vms"));
     }
 }

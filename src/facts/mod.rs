@@ -101,6 +101,9 @@ const SQL_NETMAN_COLUMNS: &str = r#"Invoke-Sqlcmd -Database VirtualManagerDB -Qu
 // the facts they give are named `*.setup.*` where the running server has its own fact.
 const SQL_SETUP_INI: &str = "copy the ConfigurationFile.ini SQL Server setup wrote or will run with (setup.exe /ConfigurationFile=ConfigurationFile.ini) into the SQL Server computer's folder";
 const CONFIGMGR_SETUP_INI: &str = "copy the ConfigMgrAutoSave.ini Configuration Manager setup saved, or the script it will run with (setup.exe /SCRIPT ConfigMgrSetup.ini), into the site server's folder";
+// Without -IncludeAllLibraryResources only the template's .xml is written, not the disks;
+// without -SettingsIncludePrivate no secret setting leaves VMM.
+const VMM_TEMPLATES: &str = r"Get-SCVMTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite; Get-SCServiceTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite (then copy the .xml files into the VMM server's folder)";
 
 /// Every fact uplint derives, in the order `inspect` and the docs list them.
 pub static CATALOG: &[FactDef] = &[
@@ -420,6 +423,18 @@ pub static CATALOG: &[FactDef] = &[
         "configmgr.database",
         "Configuration Manager site database name, from the setup answer file (DatabaseName)",
         CONFIGMGR_SETUP_INI,
+    ),
+    records(
+        "vmm.template_resources",
+        "Library resources a VMM template depends on, by their library share path (a share whose name or path changes across the upgrade breaks the template)",
+        VMM_TEMPLATES,
+        &["template", "name", "path"],
+    ),
+    records(
+        "vmm.template_run_as",
+        "Run As accounts a VMM template uses (their credentials are encrypted data: DPAPI-bound unless DKM carries them to a new VMM server)",
+        VMM_TEMPLATES,
+        &["template", "account"],
     ),
 ];
 
