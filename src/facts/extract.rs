@@ -31,8 +31,17 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
                 }
             }
         }
-        DocKind::Xml => hyperv_vm_xml(facts, doc),
-        DocKind::Ini => vmm_setup_ini(facts, doc),
+        // Each reader looks for its own root element or sections, so at most one of them
+        // finds anything in a given file.
+        DocKind::Xml => {
+            hyperv_vm_xml(facts, doc);
+            vmm_template_xml(facts, doc);
+        }
+        DocKind::Ini => {
+            vmm_setup_ini(facts, doc);
+            sql_setup_ini(facts, doc);
+            configmgr_setup_ini(facts, doc);
+        }
         DocKind::Text => text(facts, doc),
         _ => {}
     }
@@ -1141,6 +1150,176 @@ fn vmm_setup_ini(facts: &mut FactSet, doc: &Arc<Document>) {
     }
 }
 
+/// SQL Server setup's answer file (`ConfigurationFile.ini`): an `[OPTIONS]` section with
+/// `ACTION` and the instance or features it acts on. VMM's `VMServer.ini` also has `[OPTIONS]`,
+/// but none of these keys. The values are what setup was (or will be) run with.
+fn sql_setup_ini(facts: &mut FactSet, doc: &Arc<Document>) {
+    let Some(options) = doc.child(Document::ROOT, "OPTIONS") else {
+        return;
+    };
+    let key = |k: &str| doc.child(options, k);
+    let is_sql = key("ACTION").is_some()
+        && ["FEATURES", "INSTANCENAME", "INSTANCEID"]
+            .iter()
+            .any(|k| key(k).is_some());
+    if !is_sql {
+        return;
+    }
+    for (k, fact) in [
+        ("ACTION", "sql.setup.action"),
+        ("INSTANCENAME", "sql.setup.instance_name"),
+        ("FEATURES", "sql.setup.features"),
+        ("SQLCOLLATION", "sql.setup.collation"),
+        ("SQLSVCACCOUNT", "sql.setup.service_account"),
+    ] {
+        if let Some(n) = key(k)
+            && let Some(v) = str_of(doc, n)
+        {
+            facts.offer(fact, FactValue::Str(v), doc, n);
+        }
+    }
+}
+
+/// Configuration Manager setup's script (`setup.exe /SCRIPT`, or the `ConfigMgrAutoSave.ini`
+/// the wizard saves): `[Identification] Action` with the site's `[Options]` or
+/// `[SQLConfigOptions]`.
+fn configmgr_setup_ini(facts: &mut FactSet, doc: &Arc<Document>) {
+    let section = |s: &str| doc.child(Document::ROOT, s);
+    let Some(action) = section("Identification").and_then(|s| doc.child(s, "Action")) else {
+        return;
+    };
+    let (options, sql) = (section("Options"), section("SQLConfigOptions"));
+    let key = |s: Option<NodeIdx>, k: &str| s.and_then(|s| doc.child(s, k));
+    let is_configmgr = key(options, "SiteCode").is_some()
+        || key(options, "SMSInstallDir").is_some()
+        || key(sql, "SQLServerName").is_some();
+    if !is_configmgr {
+        return;
+    }
+    for (node, fact) in [
+        (Some(action), "configmgr.setup.action"),
+        (key(options, "SiteCode"), "configmgr.site_code"),
+        (key(options, "SiteName"), "configmgr.site_name"),
+        (key(sql, "SQLServerName"), "configmgr.sql_server"),
+        (key(sql, "DatabaseName"), "configmgr.database"),
+    ] {
+        if let Some(n) = node
+            && let Some(v) = str_of(doc, n)
+        {
+            facts.offer(fact, FactValue::Str(v), doc, n);
+        }
+    }
+}
+
+const OVF_NS: &str = "http://schemas.dmtf.org/ovf/envelope/1";
+const VMMST_NS: &str = "http://www.microsoft.com/schema/vmmst";
+
+/// The prefix an element declares for a namespace (`xmlns:vmmst="..."` gives `vmmst`, a
+/// default `xmlns="..."` the empty prefix). Exports declare them on the root element.
+fn xml_prefix(doc: &Document, element: NodeIdx, namespace: &str) -> Option<String> {
+    doc.children(element).iter().find_map(|&c| {
+        let name = doc.name(c)?;
+        let prefix = match name.strip_prefix("@xmlns") {
+            Some("") => "",
+            Some(rest) => rest.strip_prefix(':')?,
+            None => return None,
+        };
+        (str_of(doc, c)?.as_str() == namespace).then(|| prefix.to_owned())
+    })
+}
+
+/// An element or attribute name as written with `prefix`.
+fn xml_name(prefix: &str, local: &str) -> String {
+    if prefix.is_empty() {
+        local.to_owned()
+    } else {
+        format!("{prefix}:{local}")
+    }
+}
+
+/// A VMM template export (`Export-SCTemplate`): an OVF `Envelope` that declares VMM's `vmmst`
+/// namespace. The template is the `VirtualSystem` (a VM template) or `VirtualSystemCollection`
+/// (a service template) the envelope describes, named by its `Name` or else its `id`. Gives the
+/// library resources it references by share path (`References/File` with `vmmst:resourceURI`)
+/// and the Run As accounts it uses (`vmmst:RunAsAccount` elements, anywhere in the envelope).
+/// Namespaces are matched by URI, so any prefix works.
+fn vmm_template_xml(facts: &mut FactSet, doc: &Arc<Document>) {
+    let Some(envelope) = doc.children(Document::ROOT).iter().copied().find(|&c| {
+        doc.name(c)
+            .is_some_and(|n| n.rsplit(':').next() == Some("Envelope"))
+    }) else {
+        return;
+    };
+    let (Some(ovf), Some(vmmst)) = (
+        xml_prefix(doc, envelope, OVF_NS),
+        xml_prefix(doc, envelope, VMMST_NS),
+    ) else {
+        return;
+    };
+    let ovf = |local: &str| xml_name(&ovf, local);
+    let vmmst = |local: &str| xml_name(&vmmst, local);
+    let attr = |at: NodeIdx, name: &str| {
+        doc.child(at, &format!("@{name}"))
+            .and_then(|n| str_of(doc, n).map(|s| (n, s)))
+    };
+    let Some(system) = ["VirtualSystem", "VirtualSystemCollection"]
+        .iter()
+        .find_map(|l| doc.child(envelope, &ovf(l)))
+    else {
+        return;
+    };
+    let name = doc
+        .lookup(system, &format!("{}/#text", ovf("Name")))
+        .and_then(|n| str_of(doc, n).map(|s| (n, s)))
+        .or_else(|| attr(system, &ovf("id")));
+    let Some((tn, template)) = name else {
+        return;
+    };
+
+    if let Some(references) = doc.child(envelope, &ovf("References")) {
+        let file = ovf("File");
+        for &f in doc.children(references) {
+            if doc.name(f).is_none_or(|n| n.as_str() != file) {
+                continue;
+            }
+            let Some((pn, path)) = attr(f, &vmmst("resourceURI")) else {
+                continue;
+            };
+            let mut r = Record::default();
+            r.field("template", FactValue::Str(template.clone()), doc, tn);
+            if let Some((n, name)) = attr(f, &vmmst("resourceName"))
+                .or_else(|| attr(f, &ovf("href")))
+                .or_else(|| attr(f, &ovf("id")))
+            {
+                r.field("name", FactValue::Str(name), doc, n);
+            }
+            r.field("path", FactValue::Str(path), doc, pn);
+            facts.add_record("vmm.template_resources", r);
+        }
+    }
+
+    // Document order, so the records read in the order of the file.
+    let run_as = vmmst("RunAsAccount");
+    let mut stack = vec![envelope];
+    while let Some(at) = stack.pop() {
+        if doc.name(at).is_some_and(|n| n.as_str() == run_as)
+            && let Some((n, account)) = attr(at, &vmmst("name"))
+        {
+            let mut r = Record::default();
+            r.field("template", FactValue::Str(template.clone()), doc, tn);
+            r.field("account", FactValue::Str(account), doc, n);
+            facts.add_record("vmm.template_run_as", r);
+        }
+        stack.extend(
+            doc.children(at)
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&c| doc.kind(c) == NodeKind::Object),
+        );
+    }
+}
+
 fn ag_database(
     facts: &mut FactSet,
     doc: &Arc<Document>,
@@ -1646,9 +1825,10 @@ mod tests {
             Some("false")
         );
         assert_eq!(value(&f, "vmm.highly_available").as_deref(), Some("true"));
-        // SQL Server's ConfigurationFile.ini has an [OPTIONS] section too.
+        // SQL Server's ConfigurationFile.ini has an [OPTIONS] section too: it gives SQL setup
+        // facts, never VMM's.
         let f = facts_of("[OPTIONS]\r\nACTION=\"Install\"\r\nINSTANCENAME=\"MSSQLSERVER\"\r\n");
-        assert!(f.is_empty());
+        assert_eq!(keys(&f), ["sql.setup.action", "sql.setup.instance_name"]);
 
         let f = facts_of(
             "[{\"DistinguishedName\": \"CN=VMMDKM,DC=contoso,DC=local\", \"ObjectClass\": \"container\", \"Name\": \"VMMDKM\"}]",
@@ -2543,5 +2723,265 @@ mod tests {
             "#TYPE System.Data.DataRow\r\n\"TABLE_CATALOG\",\"TABLE_SCHEMA\",\"TABLE_NAME\",\"TABLE_TYPE\"\r\n\"VirtualManagerDB\",\"dbo\",\"tbl_NetMan_HardwareModelSettings\",\"BASE TABLE\"\r\n",
         );
         assert!(f.is_empty(), "{:?}", keys(&f));
+    }
+
+    /// The facts of a file as it is on disk, decoded as a bundle file is (UTF-16 included).
+    fn facts_of_bytes(bytes: &[u8]) -> FactSet {
+        let (text, problems) = crate::source::SourceText::decode(bytes);
+        assert!(problems.is_empty(), "{problems:?}");
+        facts_of(&text.text)
+    }
+
+    fn utf16le(text: &str) -> Vec<u8> {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        bytes
+    }
+
+    fn value(f: &FactSet, key: &str) -> Option<String> {
+        f.values.get(key).map(|o| o.value.to_string())
+    }
+
+    #[test]
+    fn sql_setup_answer_file_for_an_install_gives_its_values_unquoted() {
+        let f = facts_of(concat!(
+            ";SQL Server 2019 Configuration File\r\n[OPTIONS]\r\n\r\n",
+            "; Specifies a Setup work flow, like INSTALL, UNINSTALL, or UPGRADE.\r\n",
+            "ACTION=\"Install\"\r\n",
+            "FEATURES=SQLENGINE,FULLTEXT,CONN\r\n",
+            "INSTANCENAME=\"VMMSQL\"\r\n",
+            "INSTANCEID=\"VMMSQL\"\r\n",
+            "SQLSVCACCOUNT=\"CONTOSO\\svc-sql01\"\r\n",
+            "SQLCOLLATION=\"SQL_Latin1_General_CP1_CI_AS\"\r\n",
+            "SQLSYSADMINACCOUNTS=\"CONTOSO\\SQL Admins\" \"CONTOSO\\svc-vmm\"\r\n",
+        ));
+        assert_eq!(value(&f, "sql.setup.action").as_deref(), Some("Install"));
+        assert_eq!(
+            value(&f, "sql.setup.features").as_deref(),
+            Some("SQLENGINE,FULLTEXT,CONN")
+        );
+        assert_eq!(
+            value(&f, "sql.setup.instance_name").as_deref(),
+            Some("VMMSQL")
+        );
+        assert_eq!(
+            value(&f, "sql.setup.service_account").as_deref(),
+            Some("CONTOSO\\svc-sql01")
+        );
+        assert_eq!(
+            value(&f, "sql.setup.collation").as_deref(),
+            Some("SQL_Latin1_General_CP1_CI_AS")
+        );
+        // The planned setup is not the running server.
+        assert!(!f.values.contains_key("sql.collation"));
+    }
+
+    #[test]
+    fn sql_setup_answer_file_for_an_upgrade_in_utf16_without_features() {
+        let f = facts_of_bytes(&utf16le(concat!(
+            ";SQL Server 2019 Configuration File\r\n[OPTIONS]\r\n",
+            "IAcceptSQLServerLicenseTerms=\"True\"\r\n",
+            "ACTION=\"UPGRADE\"\r\n",
+            ";FEATURES=SQLENGINE,REPLICATION\r\n",
+            "QUIET=\"True\"\r\n",
+            "INSTANCENAME=\"MSSQLSERVER\"\r\n",
+            "INSTANCEID=\"MSSQLSERVER\"\r\n",
+            "FTUPGRADEOPTION=\"Import\"\r\n",
+        )));
+        assert_eq!(value(&f, "sql.setup.action").as_deref(), Some("UPGRADE"));
+        assert_eq!(
+            keys(&f),
+            ["sql.setup.action", "sql.setup.instance_name"],
+            "a commented-out FEATURES line is no fact"
+        );
+    }
+
+    #[test]
+    fn ini_files_without_setup_keys_give_no_setup_facts() {
+        // ACTION alone, or outside [OPTIONS], is not SQL Server setup's answer file.
+        for text in [
+            "[OPTIONS]\r\nACTION=\"Install\"\r\nQUIET=\"True\"\r\n",
+            "[Settings]\r\nACTION=Install\r\nINSTANCENAME=MSSQLSERVER\r\n",
+            "[Identification]\r\nJoinDomain=CONTOSO\r\n",
+            "[Identification]\r\nAction=InstallPrimarySite\r\n[CloudConnectorOptions]\r\nCloudConnector=1\r\n",
+            "[SystemCenterOptions]\r\nSysCenterId=\r\n[HierarchyExpansionOption]\r\n",
+        ] {
+            let f = facts_of(text);
+            assert!(f.is_empty(), "{text:?}: {:?}", keys(&f));
+        }
+    }
+
+    #[test]
+    fn a_vmm_setup_answer_file_gives_only_vmm_facts() {
+        let f = facts_of(concat!(
+            "[OPTIONS]\r\n",
+            "ProductKey=\r\n",
+            "UserName=Administrator\r\n",
+            "CompanyName=Contoso\r\n",
+            "CreateNewSqlDatabase=1\r\n",
+            "SqlInstanceName=MSSQLSERVER\r\n",
+            "SqlDatabaseName=VirtualManagerDB\r\n",
+            "SqlMachineName=SQL01\r\n",
+            "IndigoTcpPort=8100\r\n",
+            "CreateNewLibraryShare=1\r\n",
+            "LibraryShareName=MSSCVMMLibrary\r\n",
+            "LibrarySharePath=C:\\ProgramData\\Virtual Machine Manager Library Files\r\n",
+            "VmmServiceLocalAccount=0\r\n",
+            "TopContainerName=CN=VMMDKM,DC=contoso,DC=local\r\n",
+        ));
+        assert_eq!(keys(&f), ["vmm.dkm_container", "vmm.service_local_account"]);
+    }
+
+    #[test]
+    fn configmgr_setup_script_gives_the_site_and_its_database() {
+        let f = facts_of_bytes(&utf16le(concat!(
+            "[Identification]\r\nAction=InstallPrimarySite\r\n\r\n",
+            "[Options]\r\nProductID=EVAL\r\nSiteCode=PS1\r\nSiteName=Contoso Primary Site\r\n",
+            "SMSInstallDir=D:\\Program Files\\Microsoft Configuration Manager\r\n",
+            "SDKServer=CM01.contoso.local\r\n\r\n",
+            "[SQLConfigOptions]\r\nSQLServerName=SQL02.contoso.local\r\nDatabaseName=CM_PS1\r\nSQLSSBPort=4022\r\n\r\n",
+            "[CloudConnectorOptions]\r\nCloudConnector=0\r\nProxyName=\r\n",
+        )));
+        assert_eq!(
+            keys(&f),
+            [
+                "configmgr.database",
+                "configmgr.setup.action",
+                "configmgr.site_code",
+                "configmgr.site_name",
+                "configmgr.sql_server"
+            ]
+        );
+        assert_eq!(
+            value(&f, "configmgr.setup.action").as_deref(),
+            Some("InstallPrimarySite")
+        );
+        assert_eq!(value(&f, "configmgr.site_code").as_deref(), Some("PS1"));
+        assert_eq!(
+            value(&f, "configmgr.site_name").as_deref(),
+            Some("Contoso Primary Site")
+        );
+        assert_eq!(
+            value(&f, "configmgr.sql_server").as_deref(),
+            Some("SQL02.contoso.local")
+        );
+        assert_eq!(value(&f, "configmgr.database").as_deref(), Some("CM_PS1"));
+
+        // Quoted values lose their quotes, and the section names are read in any case.
+        let f = facts_of(
+            "[IDENTIFICATION]\r\nAction=\"InstallCAS\"\r\n[OPTIONS]\r\nSiteCode=\"CAS\"\r\n",
+        );
+        assert_eq!(keys(&f), ["configmgr.setup.action", "configmgr.site_code"]);
+        assert_eq!(value(&f, "configmgr.site_code").as_deref(), Some("CAS"));
+    }
+
+    const VM_TEMPLATE: &str = concat!(
+        "<?xml version=\"1.0\"?>\n",
+        "<ovf:Envelope xmlns:vmmst=\"http://www.microsoft.com/schema/vmmst\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" vmmst:schemaVersion=\"4.0\" xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">\n",
+        "  <ovf:References>\n",
+        "    <ovf:File ovf:id=\"unattend-web.xml\" ovf:href=\"unattend-web.xml\" vmmst:resourceName=\"unattend-web.xml\" vmmst:resourceURI=\"\\\\VMM01.contoso.local\\MSSCVMMLibrary\\Answer Files\\unattend-web.xml\" />\n",
+        "    <ovf:File ovf:id=\"WS2016-Std.vhdx\" ovf:href=\"WS2016-Std.vhdx\" vmmst:resourceName=\"WS2016-Std.vhdx\" vmmst:resourceURI=\"\\\\LIB01.contoso.local\\VMMLibrary\\VHDs\\WS2016-Std.vhdx\" />\n",
+        "    <ovf:File ovf:id=\"packaged.iso\" ovf:href=\"packaged.iso\" />\n",
+        "  </ovf:References>\n",
+        "  <ovf:Section xsi:type=\"vmmst:RunAsAccountSection_Type\">\n",
+        "    <ovf:Info>Run As accounts used in the package</ovf:Info>\n",
+        "    <vmmst:RunAsAccount vmmst:name=\"Web Local Admin\"><vmmst:Description /></vmmst:RunAsAccount>\n",
+        "    <vmmst:RunAsAccount vmmst:name=\"Domain Join\" />\n",
+        "  </ovf:Section>\n",
+        "  <ovf:VirtualSystem ovf:id=\"WEB-WS2016\">\n",
+        "    <ovf:Info />\n",
+        "    <ovf:Name>Web server WS2016</ovf:Name>\n",
+        "    <ovf:Section xsi:type=\"vmmst:OperatingSystemUnattendedInstallSection_Type\">\n",
+        "      <vmmst:LocalAdminRunAsAccountRef>Web Local Admin</vmmst:LocalAdminRunAsAccountRef>\n",
+        "    </ovf:Section>\n",
+        "  </ovf:VirtualSystem>\n",
+        "</ovf:Envelope>\n",
+    );
+
+    #[test]
+    fn vmm_template_export_gives_its_library_resources_and_run_as_accounts() {
+        let f = facts_of(VM_TEMPLATE);
+        assert_eq!(
+            record_values(&f, "vmm.template_resources"),
+            vec![
+                pairs(&[
+                    ("template", "Web server WS2016"),
+                    ("name", "unattend-web.xml"),
+                    (
+                        "path",
+                        "\\\\VMM01.contoso.local\\MSSCVMMLibrary\\Answer Files\\unattend-web.xml"
+                    )
+                ]),
+                pairs(&[
+                    ("template", "Web server WS2016"),
+                    ("name", "WS2016-Std.vhdx"),
+                    (
+                        "path",
+                        "\\\\LIB01.contoso.local\\VMMLibrary\\VHDs\\WS2016-Std.vhdx"
+                    )
+                ]),
+            ]
+        );
+        assert_eq!(
+            record_values(&f, "vmm.template_run_as"),
+            vec![
+                pairs(&[
+                    ("template", "Web server WS2016"),
+                    ("account", "Web Local Admin")
+                ]),
+                pairs(&[
+                    ("template", "Web server WS2016"),
+                    ("account", "Domain Join")
+                ]),
+            ]
+        );
+        // Not a Hyper-V VM configuration.
+        assert_eq!(keys(&f), ["vmm.template_resources", "vmm.template_run_as"]);
+    }
+
+    #[test]
+    fn vmm_template_namespaces_are_matched_by_uri_and_a_nameless_system_by_its_id() {
+        // A service template's collection, other prefixes, OVF as the default namespace, and
+        // UTF-16 as Windows PowerShell writes files.
+        let f = facts_of_bytes(&utf16le(concat!(
+            "<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n",
+            "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" xmlns:sc=\"http://www.microsoft.com/schema/vmmst\">\r\n",
+            " <References><File id=\"app.zip\" sc:resourceURI=\"\\\\LIB01\\VMMLibrary\\Apps\\app.zip\" /></References>\r\n",
+            " <VirtualSystemCollection id=\"Sales service\">\r\n",
+            "  <VirtualSystem id=\"Web tier\"><Section><sc:RunAsAccount sc:name=\"SQL deploy\" /></Section></VirtualSystem>\r\n",
+            " </VirtualSystemCollection>\r\n",
+            "</Envelope>\r\n",
+        )));
+        assert_eq!(
+            record_values(&f, "vmm.template_resources"),
+            vec![pairs(&[
+                ("template", "Sales service"),
+                ("name", "app.zip"),
+                ("path", "\\\\LIB01\\VMMLibrary\\Apps\\app.zip")
+            ])]
+        );
+        assert_eq!(
+            record_values(&f, "vmm.template_run_as"),
+            vec![pairs(&[
+                ("template", "Sales service"),
+                ("account", "SQL deploy")
+            ])]
+        );
+
+        // An OVF package from elsewhere, without VMM's namespace, gives nothing.
+        let f = facts_of(
+            "<ovf:Envelope xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\"><ovf:References><ovf:File ovf:id=\"disk1\" ovf:href=\"disk1.vmdk\" /></ovf:References><ovf:VirtualSystem ovf:id=\"vm\" /></ovf:Envelope>",
+        );
+        assert!(f.is_empty(), "{:?}", keys(&f));
+    }
+
+    #[test]
+    fn a_hyper_v_configuration_is_not_a_template_and_a_template_not_a_vm() {
+        let f = facts_of(
+            "<?xml version=\"1.0\" encoding=\"UTF-16\" standalone=\"yes\"?>\n<configuration>\n <properties>\n  <name type=\"string\">WEB01</name>\n </properties>\n</configuration>\n",
+        );
+        assert_eq!(keys(&f), ["hyperv.vms"]);
+        let f = facts_of(VM_TEMPLATE);
+        assert!(!f.records.contains_key("hyperv.vms"));
     }
 }

@@ -103,6 +103,13 @@ const SCHANNEL_REG: &str =
     r#"reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg"#;
 const CREDSSP_REG: &str =
     r#"reg export "HKLM\SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation" credssp.reg"#;
+// Setup answer files say what setup was (or will be) run with, not what the computer runs now:
+// the facts they give are named `*.setup.*` where the running server has its own fact.
+const SQL_SETUP_INI: &str = "copy the ConfigurationFile.ini SQL Server setup wrote or will run with (setup.exe /ConfigurationFile=ConfigurationFile.ini) into the SQL Server computer's folder";
+const CONFIGMGR_SETUP_INI: &str = "copy the ConfigMgrAutoSave.ini Configuration Manager setup saved, or the script it will run with (setup.exe /SCRIPT ConfigMgrSetup.ini), into the site server's folder";
+// Without -IncludeAllLibraryResources only the template's .xml is written, not the disks;
+// without -SettingsIncludePrivate no secret setting leaves VMM.
+const VMM_TEMPLATES: &str = r"Get-SCVMTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite; Get-SCServiceTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite (then copy the .xml files into the VMM server's folder)";
 
 /// Every fact uplint derives, in the order `inspect` and the docs list them.
 pub static CATALOG: &[FactDef] = &[
@@ -404,6 +411,68 @@ pub static CATALOG: &[FactDef] = &[
         CREDSSP_REG,
         &["policy", "target", "enabled"],
     ),
+    fact(
+        "sql.setup.action",
+        "What SQL Server setup was (or will be) run to do, as its answer file says: Install, Upgrade, … (the planned or used setup, not the running server)",
+        SQL_SETUP_INI,
+    ),
+    fact(
+        "sql.setup.instance_name",
+        "SQL Server instance the setup answer file names (INSTANCENAME; MSSQLSERVER is the default instance)",
+        SQL_SETUP_INI,
+    ),
+    fact(
+        "sql.setup.features",
+        "Features the SQL Server setup answer file installs or upgrades (FEATURES, as written: SQLENGINE,REPLICATION,…)",
+        SQL_SETUP_INI,
+    ),
+    fact(
+        "sql.setup.collation",
+        "Server collation the SQL Server setup answer file asks for (SQLCOLLATION; the running server's is sql.collation)",
+        SQL_SETUP_INI,
+    ),
+    fact(
+        "sql.setup.service_account",
+        "Database Engine service account the SQL Server setup answer file gives (SQLSVCACCOUNT)",
+        SQL_SETUP_INI,
+    ),
+    fact(
+        "configmgr.setup.action",
+        "What Configuration Manager setup was (or will be) run to do, as its answer file says ([Identification] Action: InstallPrimarySite, InstallCAS, …)",
+        CONFIGMGR_SETUP_INI,
+    ),
+    fact(
+        "configmgr.site_code",
+        "Configuration Manager site code, from the setup answer file (SiteCode); places Configuration Manager, which is upgraded before VMM (VMM025)",
+        CONFIGMGR_SETUP_INI,
+    ),
+    fact(
+        "configmgr.site_name",
+        "Configuration Manager site name, from the setup answer file (SiteName)",
+        CONFIGMGR_SETUP_INI,
+    ),
+    fact(
+        "configmgr.sql_server",
+        "SQL Server computer of the Configuration Manager site database, from the setup answer file (SQLServerName)",
+        CONFIGMGR_SETUP_INI,
+    ),
+    fact(
+        "configmgr.database",
+        "Configuration Manager site database name, from the setup answer file (DatabaseName)",
+        CONFIGMGR_SETUP_INI,
+    ),
+    records(
+        "vmm.template_resources",
+        "Library resources a VMM template depends on, by their library share path (a share whose name or path changes across the upgrade breaks the template)",
+        VMM_TEMPLATES,
+        &["template", "name", "path"],
+    ),
+    records(
+        "vmm.template_run_as",
+        "Run As accounts a VMM template uses (their credentials are encrypted data: DPAPI-bound unless DKM carries them to a new VMM server)",
+        VMM_TEMPLATES,
+        &["template", "account"],
+    ),
 ];
 
 pub fn definition(key: &str) -> Option<&'static FactDef> {
@@ -641,44 +710,50 @@ impl FactSet {
                 );
             }
         };
-        // Group facts by their first segment: `os.version` and `sql.backups` live in objects.
+        // Group facts by their first segment: `os.version` and `sql.backups` live in objects,
+        // and a longer key nests further (`sql.setup.action` is `sql/setup/action`), so
+        // `fact(key)` finds every key by its dots.
         let mut groups: BTreeMap<&str, Vec<(&str, Entry<'_>)>> = BTreeMap::new();
         for (key, offer) in &self.values {
             let (group, name) = key.split_once('.').unwrap_or(("", key));
-            groups
-                .entry(group)
-                .or_default()
-                .push((name, Entry::Value(offer)));
+            nest(groups.entry(group).or_default(), name, Entry::Value(offer));
         }
         for (key, list) in &self.records {
             let (group, name) = key.split_once('.').unwrap_or(("", key));
-            groups
-                .entry(group)
-                .or_default()
-                .push((name, Entry::Records(list)));
+            nest(groups.entry(group).or_default(), name, Entry::Records(list));
         }
-        for (group, entries) in groups {
-            if !group.is_empty() {
-                b.open(NodeKind::Object, Some(group), 0);
-            }
+        fn emit(
+            b: &mut Builder,
+            entries: Vec<(&str, Entry<'_>)>,
+            leaf: &dyn Fn(&mut Builder, &str, &Offer),
+        ) {
             for (name, entry) in entries {
                 match entry {
-                    Entry::Value(offer) => leaf(&mut b, name, offer),
+                    Entry::Value(offer) => leaf(b, name, offer),
                     Entry::Records(list) => {
                         b.open(NodeKind::Array, Some(name), 0);
                         for record in list {
                             b.open(NodeKind::Object, None, 0);
                             for (field, offer) in &record.fields {
-                                leaf(&mut b, field, offer);
+                                leaf(b, field, offer);
                             }
                             b.close(0);
                         }
                         b.close(0);
                     }
+                    Entry::Group(inner) => {
+                        b.open(NodeKind::Object, Some(name), 0);
+                        emit(b, inner, leaf);
+                        b.close(0);
+                    }
                 }
             }
-            if !group.is_empty() {
-                b.close(0);
+        }
+        for (group, entries) in groups {
+            if group.is_empty() {
+                emit(&mut b, entries, &leaf);
+            } else {
+                emit(&mut b, vec![(group, Entry::Group(entries))], &leaf);
             }
         }
         b.finish()
@@ -688,6 +763,30 @@ impl FactSet {
 enum Entry<'a> {
     Value(&'a Offer),
     Records(&'a [Record]),
+    /// The facts under one more segment of their keys (`setup` of `sql.setup.action`).
+    Group(Vec<(&'a str, Entry<'a>)>),
+}
+
+/// Adds `entry` under `name` to `entries`, opening (or reusing) a group for each dot of
+/// `name`; entries keep the order they were added in.
+fn nest<'a>(entries: &mut Vec<(&'a str, Entry<'a>)>, name: &'a str, entry: Entry<'a>) {
+    let Some((head, rest)) = name.split_once('.') else {
+        entries.push((name, entry));
+        return;
+    };
+    let at = entries
+        .iter()
+        .position(|(n, e)| *n == head && matches!(e, Entry::Group(_)));
+    let at = match at {
+        Some(i) => i,
+        None => {
+            entries.push((head, Entry::Group(Vec::new())));
+            entries.len() - 1
+        }
+    };
+    if let Some((_, Entry::Group(inner))) = entries.get_mut(at) {
+        nest(inner, rest, entry);
+    }
 }
 
 #[cfg(test)]
@@ -707,5 +806,56 @@ mod tests {
                 .iter()
                 .all(|f| f.key.contains('.') || !f.fields.is_empty())
         );
+        // A key is never a group of another (`sql.setup` beside `sql.setup.action`): the facts
+        // document could not hold both under one name.
+        for f in CATALOG {
+            let group = format!("{}.", f.key);
+            assert!(
+                !CATALOG.iter().any(|g| g.key.starts_with(&group)),
+                "{} is both a fact and a group",
+                f.key
+            );
+        }
+    }
+
+    #[test]
+    fn keys_with_more_dots_nest_in_the_facts_document() {
+        let text: Arc<str> = Arc::from("[OPTIONS]\r\nACTION=Upgrade\r\n");
+        let doc = Arc::new((crate::parse::ini::FORMAT.parse)(FileId(0), text).doc);
+        let at = doc
+            .lookup(Document::ROOT, "OPTIONS/ACTION")
+            .expect("ACTION");
+        let mut facts = FactSet::default();
+        facts.offer(
+            "sql.setup.action",
+            FactValue::Str("Upgrade".into()),
+            &doc,
+            at,
+        );
+        facts.offer(
+            "sql.setup.instance_name",
+            FactValue::Str("A".into()),
+            &doc,
+            at,
+        );
+        facts.offer(
+            "sql.version",
+            FactValue::Str("15.0.2000.5".into()),
+            &doc,
+            at,
+        );
+        let out = facts.to_document(None);
+        // `fact(key)` looks a key up with its dots as slashes.
+        for (path, value) in [
+            ("sql/setup/action", "Upgrade"),
+            ("sql/setup/instance_name", "A"),
+            ("sql/version", "15.0.2000.5"),
+        ] {
+            let n = out.lookup(Document::ROOT, path).expect(path);
+            assert_eq!(out.scalar(n), crate::model::Scalar::Str(value));
+        }
+        // One `setup` group, not one per fact.
+        let sql = out.child(Document::ROOT, "sql").expect("sql");
+        assert_eq!(out.children(sql).len(), 2);
     }
 }

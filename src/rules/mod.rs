@@ -84,10 +84,9 @@ static GENERATION: AtomicU64 = AtomicU64::new(1);
 fn property_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = crate::facts::CATALOG
         .iter()
-        .flat_map(|f| {
-            let (group, key) = f.key.split_once('.').unwrap_or((f.key, f.key));
-            [group, key].into_iter().chain(f.fields.iter().copied())
-        })
+        // Every segment of a key is a property: `sql.setup.action` is read as
+        // `facts.sql.setup.action`.
+        .flat_map(|f| f.key.split('.').chain(f.fields.iter().copied()))
         .chain([
             "upgrades",
             "product",
