@@ -43,7 +43,8 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
             configmgr_setup_ini(facts, doc);
         }
         DocKind::Text => text(facts, doc),
-        _ => {}
+        DocKind::Log => log_errors(facts, doc),
+        DocKind::Facts | DocKind::Data => {}
     }
 }
 
@@ -1675,6 +1676,79 @@ fn ip_address(
     facts.add_record("ip_addresses", r);
 }
 
+/// CMTrace's severity of an error entry (1 information, 2 warning, 0 verbose).
+const LOG_ERROR_TYPE: i64 = 3;
+
+/// The error entries of a component log. Entries of the old SMS layout carry no severity and
+/// are never taken for errors, whatever their words say.
+fn log_errors(facts: &mut FactSet, doc: &Arc<Document>) {
+    for &entry in doc.children(Document::ROOT) {
+        let is_error = doc
+            .child(entry, "type")
+            .is_some_and(|n| doc.scalar(n) == Scalar::Int(LOG_ERROR_TYPE));
+        if !is_error {
+            continue;
+        }
+        let Some(message) = doc.child(entry, "message") else {
+            continue;
+        };
+        let text = |name: &str| {
+            doc.child(entry, name)
+                .map(|n| (n, str_of(doc, n).unwrap_or_default()))
+        };
+        let mut r = Record::default();
+        // The component names the record, as a name does elsewhere; an entry without one
+        // still counts, its field pointing at the message.
+        let (cn, component) = text("component").unwrap_or((message, ImmutableString::new()));
+        r.field("component", FactValue::Str(component), doc, cn);
+        let msg = str_of(doc, message).unwrap_or_default();
+        r.field("message", FactValue::Str(msg), doc, message);
+        match (text("date"), text("time")) {
+            (Some((_, date)), Some((tn, time))) => {
+                let stamp = log_timestamp(&date, &time)
+                    .map_or_else(|| format!("{date} {time}").into(), ImmutableString::from);
+                r.field("time", FactValue::Str(stamp), doc, tn);
+            }
+            (Some((n, s)), None) | (None, Some((n, s))) => {
+                r.field("time", FactValue::Str(s), doc, n);
+            }
+            (None, None) => {}
+        }
+        if let Some((n, file)) = text("file").filter(|(_, f)| !f.is_empty()) {
+            r.field("file", FactValue::Str(file), doc, n);
+        }
+        facts.add_record("log.errors", r);
+    }
+}
+
+/// `MM-DD-YYYY` and `HH:MM:SS.mmm+bias` as `YYYY-MM-DD HH:MM:SS`, the computer's local time
+/// as logged (the bias, in minutes, is left out). `None` when either is not in that form.
+fn log_timestamp(date: &str, time: &str) -> Option<String> {
+    let mut d = date.split('-').map(|p| p.parse::<u32>().ok());
+    let (month, day, year) = (d.next()??, d.next()??, d.next()??);
+    if d.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) || year < 1000 {
+        return None;
+    }
+    let clock = time.get(..8)?;
+    let mut t = clock.split(':');
+    let ok = |p: Option<&str>, max: u32| {
+        p.filter(|p| p.len() == 2)
+            .and_then(|p| p.parse::<u32>().ok())
+            .filter(|v| *v <= max)
+    };
+    let (hh, mm, ss) = (ok(t.next(), 23)?, ok(t.next(), 59)?, ok(t.next(), 60)?);
+    // After the seconds: nothing, or fractions and a bias (`.068+00`, `.3322734`).
+    if !time
+        .get(8..)
+        .is_some_and(|r| r.is_empty() || r.starts_with(['.', '+', '-']))
+    {
+        return None;
+    }
+    Some(format!(
+        "{year:04}-{month:02}-{day:02} {hh:02}:{mm:02}:{ss:02}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2983,5 +3057,63 @@ mod tests {
         assert_eq!(keys(&f), ["hyperv.vms"]);
         let f = facts_of(VM_TEMPLATE);
         assert!(!f.records.contains_key("hyperv.vms"));
+    }
+
+    #[test]
+    fn log_errors_from_cmtrace_entries_of_type_3_only() {
+        let f = facts_of(concat!(
+            "<![LOG[Ccmsetup command line: ccmsetup.exe /mp:cm01.contoso.test SMSSITECODE=CAS]LOG]!><time=\"09:41:07.112+60\" date=\"03-11-2026\" component=\"ccmsetup\" context=\"\" type=\"1\" thread=\"4120\" file=\"ccmsetup.cpp:9498\">\r\n",
+            "<![LOG[Failed to connect to policy namespace. Error 0x8004100e]LOG]!><time=\"09:41:12.305+60\" date=\"03-11-2026\" component=\"ccmsetup\" context=\"\" type=\"3\" thread=\"4120\" file=\"localpolicy.cpp:367\">\r\n",
+            "<![LOG[MSI: Setup was unable to create the WMI namespace CCM\r\nThe error code is 80041002]LOG]!><time=\"9:41:30.001+60\" date=\"3-11-2026\" component=\"ccmsetup\" context=\"\" type=\"3\" thread=\"4120\" file=\"msiutil.cpp:316\">\r\n",
+            "<![LOG[Failed again]LOG]!><time=\"09:41:31.000+60\" component=\"ccmsetup\" type=\"3\">\r\n",
+            "<![LOG[Retrying]LOG]!><time=\"09:41:32.000+60\" date=\"03-11-2026\" component=\"ccmsetup\" type=\"2\">\r\n",
+        ));
+        assert_eq!(
+            record_values(&f, "log.errors"),
+            vec![
+                pairs(&[
+                    ("component", "ccmsetup"),
+                    (
+                        "message",
+                        "Failed to connect to policy namespace. Error 0x8004100e"
+                    ),
+                    ("time", "2026-03-11 09:41:12"),
+                    ("file", "localpolicy.cpp:367"),
+                ]),
+                pairs(&[
+                    ("component", "ccmsetup"),
+                    (
+                        "message",
+                        "MSI: Setup was unable to create the WMI namespace CCM\r\nThe error code is 80041002"
+                    ),
+                    // Not `HH:MM:SS`: kept as written.
+                    ("time", "3-11-2026 9:41:30.001+60"),
+                    ("file", "msiutil.cpp:316"),
+                ]),
+                pairs(&[
+                    ("component", "ccmsetup"),
+                    ("message", "Failed again"),
+                    ("time", "09:41:31.000+60"),
+                ]),
+            ]
+        );
+        // A finding on a record points at the entry's line in the log.
+        let first = &f.records["log.errors"][0].fields[2].1.origin;
+        assert_eq!(first.doc.path(first.node), "[1].time");
+    }
+
+    #[test]
+    fn sms_layout_entries_are_never_errors() {
+        let f = facts_of(
+            "Failed to process file.  $$<SMS_INBOX_MANAGER><04-22-2008 09:14:51.250+240><thread=3372 (0xD2C)>\r\n",
+        );
+        assert!(f.records.is_empty());
+        assert_eq!(
+            log_timestamp("04-22-2008", "09:14:51.250+240").as_deref(),
+            Some("2008-04-22 09:14:51")
+        );
+        assert_eq!(log_timestamp("13-22-2008", "09:14:51"), None);
+        assert_eq!(log_timestamp("04-22-2008", "09:14"), None);
+        assert_eq!(log_timestamp("04-22-2008", "09:14:51x"), None);
     }
 }

@@ -95,6 +95,8 @@ const WSMAN_WMI_QUOTAS: &str =
 // is made text because Windows PowerShell 5.1 writes enums as numbers.
 const VMM_OPSMGR: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-opsmgr-connection'; Connections = @(Get-SCOpsMgrConnection | Select-Object OpsMgrServerName,@{n='ConnectionStatus';e={"$($_.ConnectionStatus)"}}) } | ConvertTo-Json -Depth 3 > vmm-opsmgr-connection.json"#;
 const VMM_LOAD_BALANCERS: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-load-balancers'; LoadBalancers = @(Get-SCLoadBalancer | Select-Object Name,Address,Manufacturer,Model) } | ConvertTo-Json -Depth 3 > vmm-load-balancers.json"#;
+// Logs are copied, not exported: the text says which ones, wherever the product keeps them.
+const COMPONENT_LOGS: &str = r"copy the component logs of the product being upgraded into the computer's folder: C:\Windows\ccmsetup\Logs\ccmsetup.log on a ConfigMgr client, the .log files of the Logs folder of the installation directory on a site server, smsts.log for task sequences";
 const SQL_NETMAN_COLUMNS: &str = r#"Invoke-Sqlcmd -Database VirtualManagerDB -Query "SELECT TABLE_CATALOG, TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'tbl_NetMan_HardwareModelSettings' AND COLUMN_NAME = 'Version'" | Export-Csv sql-vmm-columns.csv (-Database is the VMM database: DatabaseName under Settings\Sql in the VMM registry export)"#;
 
 const IP_JSON: &str = "Get-NetIPAddress | Select-Object InterfaceAlias,IPAddress,PrefixLength,AddressFamily | ConvertTo-Json > ipaddresses.json";
@@ -472,6 +474,12 @@ pub static CATALOG: &[FactDef] = &[
         "Run As accounts a VMM template uses (their credentials are encrypted data: DPAPI-bound unless DKM carries them to a new VMM server)",
         VMM_TEMPLATES,
         &["template", "account"],
+    ),
+    records(
+        "log.errors",
+        "Errors in component logs (CMTrace type 3 entries)",
+        COMPONENT_LOGS,
+        &["component", "message", "time", "file"],
     ),
 ];
 

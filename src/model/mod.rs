@@ -41,6 +41,8 @@ pub enum DocKind {
     Ini,
     /// Command output with labelled lines (`systeminfo`, `ipconfig /all`, WSMan tables).
     Text,
+    /// Component logs (CMTrace and SMS layouts): an array of entries.
+    Log,
     /// Per-computer facts derived from the exports.
     Facts,
     /// A knowledge table shipped with the rules (`rules/data/*.json`).
@@ -312,9 +314,12 @@ impl Document {
             let sep = match self.kind {
                 DocKind::Registry => "\\",
                 DocKind::WinRmConfig | DocKind::Xml | DocKind::Ini | DocKind::Text => "/",
-                DocKind::Json | DocKind::Clixml | DocKind::Csv | DocKind::Facts | DocKind::Data => {
-                    "."
-                }
+                DocKind::Json
+                | DocKind::Clixml
+                | DocKind::Csv
+                | DocKind::Log
+                | DocKind::Facts
+                | DocKind::Data => ".",
             };
             if !out.is_empty() {
                 out.push_str(sep);

@@ -7,6 +7,7 @@
 //! still checked and the run is reported incomplete.
 
 pub mod clixml;
+pub mod cmtrace;
 pub mod csv;
 pub mod ini;
 pub mod ipconfig;
@@ -70,6 +71,8 @@ pub static FORMATS: &[Format] = &[
     wsman_table::FORMAT,
     systeminfo::FORMAT,
     ipconfig::FORMAT,
+    // Before the markup readers: `<![LOG[` looks like XML to a quick glance.
+    cmtrace::FORMAT,
     clixml::FORMAT,
     ini::FORMAT,
     json::FORMAT,
