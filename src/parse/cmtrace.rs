@@ -16,9 +16,10 @@
 //! strings named in lower case (`time`, `date`, `component`, `context`, `type`, `thread`,
 //! `file`; unknown ones as written), except `type`, which is an integer when it is one (1
 //! information, 2 warning, 3 error, 0 verbose). Every value's span is its text in the file, so
-//! a finding points at the line of the entry. Text outside entries, an entry cut short and
-//! attributes that do not end with `>` are input errors at the byte where they broke; reading
-//! goes on with the next entry. Timestamps are kept as written: turning them into dates is the
+//! a finding points at the line of the entry. Text outside entries and attributes that do not
+//! end with `>` are input errors at the byte where they broke; reading goes on with the next
+//! entry. An entry cut short by the next one, and the tail of such an entry, are notes: several
+//! programs write `smsts.log` at once, so its entries break into each other in every copy. Timestamps are kept as written: turning them into dates is the
 //! facts' business.
 
 use std::sync::Arc;
@@ -70,6 +71,7 @@ struct Reader<'a> {
     b: Builder,
     file: FileId,
     errors: Vec<InputError>,
+    notes: Vec<InputError>,
 }
 
 pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
@@ -79,6 +81,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         b: Builder::new(Some(file), DocKind::Log, text.clone(), NodeKind::Array),
         file,
         errors: Vec::new(),
+        notes: Vec::new(),
     };
     let start = src.len() - super::trim_start(src).len();
     if src.get(start..).is_some_and(|s| s.starts_with(OPEN)) {
@@ -89,7 +92,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
     Parsed {
         doc: r.b.finish(),
         errors: r.errors,
-        notes: Vec::new(),
+        notes: r.notes,
     }
 }
 
@@ -114,6 +117,12 @@ impl Reader<'_> {
         self.errors.push(InputError::at(self.file, at, message));
     }
 
+    /// Several programs write `smsts.log` at once, so one's entry can break into another's:
+    /// that is how the log is, not a damaged copy, and re-exporting would not change it.
+    fn interleaved(&mut self, at: usize, message: &str) {
+        self.notes.push(InputError::at(self.file, at, message));
+    }
+
     /// The CMTrace layout. Each search starts where the previous one stopped or is reused, so
     /// the whole file is scanned a bounded number of times whatever its entries look like.
     fn cmtrace(&mut self, mut pos: usize) {
@@ -133,13 +142,24 @@ impl Reader<'_> {
                 break;
             };
             if !rest.starts_with(OPEN.as_bytes()) {
-                // A fragment (the tail of an entry another process overwrote, in smsts.log)
-                // or foreign text: skipped up to the next entry.
-                self.error(
-                    pos,
-                    "text outside a `<![LOG[...]LOG]!>` entry: skipped up to the next entry",
-                );
-                pos = open.find(rest).map_or(len, |i| pos + i);
+                let next = open.find(rest).map_or(len, |i| pos + i);
+                // The tail of an entry another writer broke into ends like an entry; anything
+                // else is foreign text. Both are skipped up to the next entry.
+                let tail = bytes
+                    .get(pos..next)
+                    .and_then(|t| close.find(t).map(|i| pos + i));
+                if tail.is_some_and(|c| bytes.get(c + CLOSE.len()) == Some(&b'<')) {
+                    self.interleaved(
+                        pos,
+                        "the end of an entry whose start another writer's entry replaced: skipped",
+                    );
+                } else {
+                    self.error(
+                        pos,
+                        "text outside a `<![LOG[...]LOG]!>` entry: skipped up to the next entry",
+                    );
+                }
+                pos = next;
                 continue;
             }
             let msg_start = pos + OPEN.len();
@@ -168,9 +188,9 @@ impl Reader<'_> {
             });
             match (restart, term) {
                 (Some(next), _) => {
-                    self.error(
+                    self.interleaved(
                         pos,
-                        "entry cut short: the next `<![LOG[` starts before its `]LOG]!>`",
+                        "entry cut short by another writer's entry: the next `<![LOG[` starts before its `]LOG]!>`",
                     );
                     pos = next;
                 }
@@ -472,7 +492,7 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_cut_short_mid_file_and_garbage_are_errors_and_reading_goes_on() {
+    fn interleaved_writers_are_notes_garbage_is_an_error_and_reading_goes_on() {
         let text = concat!(
             "<![LOG[Downloading file /SMS_DP_SMSPKG$/CAS00012/drv.inf range 0-10723]LOG]!><time=\"10:19:13.582+240\" date=\"10-18-2025\" component=\"OSDDownloadContent\" context=\"\" type=\"1\" thread=\"2580\" file=\"downloadcontent.cpp:1611\">\r\n",
             "<![LOG[Downloa\r\n",
@@ -484,21 +504,16 @@ mod tests {
             "<![LOG[Last]LOG]!><time=\"10:19:17.000+240\" type=\"1\">",
         );
         let (p, text) = parsed(text);
-        let at: Vec<&str> = p
-            .errors
-            .iter()
-            .map(|e| &text[e.span.start as usize..][..8])
-            .collect();
-        assert_eq!(
-            at,
-            vec![
-                "<![LOG[D",
-                "ding fil",
-                "\r\n<![LOG",
-                "date=10-",
-                "type=\"2\r"
-            ]
-        );
+        let at = |found: &[InputError]| -> Vec<String> {
+            found
+                .iter()
+                .map(|e| text[e.span.start as usize..][..8].to_owned())
+                .collect()
+        };
+        // Two writers' entries broken into each other are how smsts.log is: notes, which do
+        // not make the run incomplete.
+        assert_eq!(at(&p.notes), vec!["<![LOG[D", "ding fil"]);
+        assert_eq!(at(&p.errors), vec!["\r\n<![LOG", "date=10-", "type=\"2\r"]);
         let messages: Vec<String> = p
             .doc
             .children(Document::ROOT)
@@ -634,7 +649,7 @@ mod tests {
         let opens = "<![LOG[a\n".repeat(200_000);
         let (p, _) = parsed(&opens);
         assert_eq!(entries(&p.doc), 0);
-        assert_eq!(p.errors.len(), 200_000);
+        assert_eq!((p.notes.len(), p.errors.len()), (199_999, 1));
         let attrs = format!("<![LOG[m]LOG]!><{}", "a=\"1\" ".repeat(500_000));
         let (p, _) = parsed(&attrs);
         assert_eq!(p.errors.len(), 1);
