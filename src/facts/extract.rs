@@ -182,12 +182,36 @@ const SCHANNEL_PROTOCOLS_KEY: &str =
     r"hklm\system\currentcontrolset\control\securityproviders\schannel\protocols\";
 const CREDSSP_POLICY_KEY: &str = r"hklm\software\policies\microsoft\windows\credentialsdelegation";
 
+/// A `[key]` section of a `.reg` file: its node, its name as written and as compared.
+struct RegKey<'a> {
+    node: NodeIdx,
+    written: &'a str,
+    normalized: String,
+}
+
 fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
-    schannel_protocols(facts, doc);
-    credssp_delegation(facts, doc);
-    for &key in doc.children(Document::ROOT) {
-        let Some(name) = doc.name(key) else { continue };
-        let name = normalized_key(name);
+    // Normalized once: a Component Based Servicing export has tens of thousands of keys.
+    let keys: Vec<RegKey<'_>> = doc
+        .children(Document::ROOT)
+        .iter()
+        .filter_map(|&node| {
+            let written = doc.name(node)?.as_str();
+            Some(RegKey {
+                node,
+                written,
+                normalized: normalized_key(written),
+            })
+        })
+        .collect();
+    schannel_protocols(facts, doc, &keys);
+    credssp_delegation(facts, doc, &keys);
+    let vmm_setup = format!(r"{VMM_KEY}\setup");
+    let vmm_library = format!(r"{VMM_KEY}\settings\library");
+    let vmm_sql = format!(r"{VMM_KEY}\settings\sql");
+    let vmm_settings = format!(r"{VMM_KEY}\settings");
+    let cbs_reboot_pending = format!(r"{CBS_KEY}\rebootpending");
+    for k in &keys {
+        let (key, name) = (k.node, k.normalized.as_str());
         let value = |v: &str| doc.child(key, v);
         // The first of `values` that holds text gives the fact.
         let mut offer_str = |fact: &'static str, values: &[&str]| {
@@ -198,18 +222,18 @@ fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
                 facts.offer(fact, FactValue::Str(s), doc, n);
             }
         };
-        if name == format!(r"{VMM_KEY}\setup") {
+        if name == vmm_setup {
             offer_str("vmm.version", &["ProductVersion"]);
             offer_str("vmm.service_account", &["VmmServiceAccount"]);
-        } else if name == format!(r"{VMM_KEY}\settings\library") {
+        } else if name == vmm_library {
             offer_str("vmm.library_share_name", &["LibraryShareName"]);
             offer_str("vmm.library_share_path", &["LibrarySharePath"]);
-        } else if name == format!(r"{VMM_KEY}\settings\sql") {
+        } else if name == vmm_sql {
             // The FQDN names the server unambiguously across domains; the short name is
             // better than nothing when an export lacks it.
             offer_str("vmm.sql_server", &["MachineFQDN", "MachineName"]);
             offer_str("vmm.database", &["DatabaseName"]);
-        } else if name == format!(r"{VMM_KEY}\settings") {
+        } else if name == vmm_settings {
             vmm_ports(facts, doc, key);
         } else if name == CURRENT_VERSION_KEY {
             current_version(facts, doc, key);
@@ -222,7 +246,7 @@ fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
                 doc: doc.clone(),
                 node: key,
             });
-        } else if name == format!(r"{CBS_KEY}\rebootpending") || name == WU_REBOOT_KEY {
+        } else if name == cbs_reboot_pending || name == WU_REBOOT_KEY {
             facts.offer_evidence("reboot.pending", true, doc, key);
         } else if name == SESSION_MANAGER_KEY {
             facts.restart_sources.1 = Some(super::Origin {
@@ -242,15 +266,12 @@ fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
 /// `SCHANNEL\Protocols\<protocol>\<Client|Server>` keys that set `Enabled` or
 /// `DisabledByDefault`. A key written twice (hardening scripts do) is read as `reg import`
 /// applies it: the later value wins.
-fn schannel_protocols(facts: &mut FactSet, doc: &Arc<Document>) {
+fn schannel_protocols(facts: &mut FactSet, doc: &Arc<Document>, keys: &[RegKey<'_>]) {
     type Setting = Option<(NodeIdx, bool)>;
     let mut protocols: Vec<(String, String, NodeIdx, Setting, Setting)> = Vec::new();
-    for &key in doc.children(Document::ROOT) {
-        let Some(name) = doc.name(key) else { continue };
-        let Some(rest) = normalized_key(name)
-            .strip_prefix(SCHANNEL_PROTOCOLS_KEY)
-            .map(str::to_owned)
-        else {
+    for k in keys {
+        let (key, name) = (k.node, k.written);
+        let Some(rest) = k.normalized.strip_prefix(SCHANNEL_PROTOCOLS_KEY) else {
             continue;
         };
         let Some((protocol, _)) = rest.split_once('\\').filter(|(_, s)| !s.contains('\\')) else {
@@ -296,12 +317,11 @@ fn schannel_protocols(facts: &mut FactSet, doc: &Arc<Document>) {
 /// The servers a computer may delegate credentials to (CredSSP, as WinRM `-Authentication
 /// CredSSP` and Hyper-V remote management use it): one record per listed server of each
 /// `CredentialsDelegation` policy, with the policy's switch when the export has it.
-fn credssp_delegation(facts: &mut FactSet, doc: &Arc<Document>) {
-    let root = doc.children(Document::ROOT);
-    for &key in root {
-        let Some(name) = doc.name(key) else { continue };
-        let normalized = normalized_key(name);
-        let Some(policy) = normalized
+fn credssp_delegation(facts: &mut FactSet, doc: &Arc<Document>, keys: &[RegKey<'_>]) {
+    for k in keys {
+        let (key, name) = (k.node, k.written);
+        let Some(policy) = k
+            .normalized
             .strip_prefix(CREDSSP_POLICY_KEY)
             .and_then(|p| p.strip_prefix('\\'))
             .filter(|p| !p.is_empty() && !p.contains('\\'))
@@ -309,15 +329,12 @@ fn credssp_delegation(facts: &mut FactSet, doc: &Arc<Document>) {
             continue;
         };
         let policy = &name[name.len() - policy.len()..];
-        let switch = root
+        let switch = keys
             .iter()
             .rev()
-            .filter(|&&k| {
-                doc.name(k)
-                    .is_some_and(|n| normalized_key(n) == CREDSSP_POLICY_KEY)
-            })
-            .find_map(|&k| {
-                let n = doc.child(k, policy)?;
+            .filter(|p| p.normalized == CREDSSP_POLICY_KEY)
+            .find_map(|p| {
+                let n = doc.child(p.node, policy)?;
                 int_of(doc, n).map(|i| (n, i != 0))
             });
         for &value in doc.children(key) {
