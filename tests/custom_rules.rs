@@ -212,3 +212,57 @@ fn an_option_of_the_wrong_type_is_a_rule_error_not_a_silent_pass() {
         run.stdout
     );
 }
+
+#[test]
+fn a_custom_rule_reads_registry_values_as_reg_import_would_leave_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hv = dir.path().join("estate").join("HV01");
+    std::fs::create_dir_all(&hv).expect("mkdir");
+    // Read in path order: a.reg, then b.reg.
+    std::fs::write(
+        hv.join("a.reg"),
+        concat!(
+            "Windows Registry Editor Version 5.00\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Agent]\r\n",
+            "\"Version\"=\"4.2\"\r\n\"Port\"=dword:00001f90\r\n@=\"agent\"\r\n\r\n",
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Old\\Sub]\r\n\"Left\"=\"over\"\r\n",
+        ),
+    )
+    .expect("a.reg");
+    std::fs::write(
+        hv.join("b.reg"),
+        concat!(
+            "Windows Registry Editor Version 5.00\r\n\r\n",
+            "[HKLM\\Software\\contoso\\agent]\r\n\"version\"=\"5.1\"\r\n\"Port\"=-\r\n\r\n",
+            "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Old]\r\n",
+        ),
+    )
+    .expect("b.reg");
+    let rules = dir.path().join("rules");
+    common::write_rule(
+        &rules,
+        "REG001-registry-lookup.rhai",
+        concat!(
+            "fn check(computer) {\n",
+            "    let key = `HKLM\\SOFTWARE\\Contoso\\Agent`;\n",
+            "    let v = computer.registry(key, \"Version\");\n",
+            "    report(v, `version ${v}, port ${computer.registry(key, \"Port\")}, default ${computer.registry(key, \"\")}, `\n",
+            "        + `left ${computer.registry(`HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Old\\Sub`, \"Left\")}, `\n",
+            "        + `missing ${computer.registry(`HKLM\\SOFTWARE\\Nobody`, \"X\")}`);\n",
+            "}\n",
+        ),
+    );
+    let run = uplint_in(
+        dir.path(),
+        &["check", "--rules", "rules", "--select", "REG001", "estate"],
+    );
+    // The later file's value, found whatever the case of key and value names; the deleted
+    // value and the values under a deleted key are gone; the finding is at the later file.
+    assert!(
+        run.stdout
+            .contains("version 5.1, port , default agent, left , missing "),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("b.reg:4:"), "{}", run.stdout);
+}

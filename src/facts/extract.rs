@@ -10,6 +10,7 @@ use rhai::ImmutableString;
 
 use super::{FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind, Scalar};
+use crate::parse::reg::normalized_key;
 
 pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
     match doc.kind {
@@ -154,15 +155,6 @@ fn bool_of(doc: &Document, node: NodeIdx) -> Option<bool> {
         Scalar::Str("1") => Some(true),
         Scalar::Str("0") => Some(false),
         _ => None,
-    }
-}
-
-/// `HKEY_LOCAL_MACHINE\SOFTWARE\...` and `HKLM\Software\...` name the same key.
-fn normalized_key(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    match lower.strip_prefix("hkey_local_machine") {
-        Some(rest) => format!("hklm{rest}"),
-        None => lower,
     }
 }
 

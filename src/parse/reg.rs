@@ -21,6 +21,46 @@ pub const FORMAT: Format = Format {
     parse,
 };
 
+/// The hives as `reg` and regedit spell them in full and in short.
+const HIVES: [(&str, &str); 5] = [
+    ("hkey_local_machine", "hklm"),
+    ("hkey_current_user", "hkcu"),
+    ("hkey_classes_root", "hkcr"),
+    ("hkey_users", "hku"),
+    ("hkey_current_config", "hkcc"),
+];
+
+/// The short name of a hive, in lower case (`HKEY_LOCAL_MACHINE` and `HKLM` are `hklm`).
+fn short_hive(hive: &str) -> Option<&'static str> {
+    HIVES
+        .iter()
+        .find(|(long, short)| hive.eq_ignore_ascii_case(long) || hive.eq_ignore_ascii_case(short))
+        .map(|(_, short)| *short)
+}
+
+/// A key path as keys are compared: letter case ignored, the hive short
+/// (`HKEY_LOCAL_MACHINE\SOFTWARE\X` is `hklm\software\x`), no trailing `\`.
+pub fn normalized_key(path: &str) -> String {
+    let path = path.trim_end_matches('\\');
+    let (hive, rest) = path.split_once('\\').unwrap_or((path, ""));
+    let mut out = short_hive(hive).map_or_else(|| hive.to_ascii_lowercase(), str::to_owned);
+    if !rest.is_empty() {
+        out.push('\\');
+        out.push_str(&rest.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Whether a key as written in an export is the key `wanted` ([`normalized_key`] of it),
+/// without allocating: lookups scan every key of exports with tens of thousands.
+pub fn key_is(written: &str, wanted: &str) -> bool {
+    let written = written.trim_end_matches('\\');
+    let (hive, rest) = written.split_once('\\').unwrap_or((written, ""));
+    let (want_hive, want_rest) = wanted.split_once('\\').unwrap_or((wanted, ""));
+    short_hive(hive).map_or_else(|| hive.eq_ignore_ascii_case(want_hive), |h| h == want_hive)
+        && rest.eq_ignore_ascii_case(want_rest)
+}
+
 const HEADER_V5: &str = "Windows Registry Editor Version 5.00";
 const HEADER_V4: &str = "REGEDIT4";
 

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString};
 
 use crate::finding::{Outcome, Severity};
-use crate::model::{Document, NodeIdx, Scalar};
+use crate::model::{Document, NodeIdx, NodeKind, Scalar};
 use crate::source::Span;
 
 /// A read-only handle on one node of a document.
@@ -225,6 +225,50 @@ pub struct ComputerData {
     pub facts: Node,
     /// Parsed exports of this computer with their format names, in bundle order.
     pub exports: Vec<(&'static str, Node)>,
+}
+
+/// A registry value from the computer's `.reg` exports as `reg import` of them all in path
+/// order would leave it: a later section or file replaces an earlier value, and a deleted key
+/// (`[-key]`) or value (`"name"=-`) is gone. Value names ignore letter case; `""` is the
+/// default value.
+fn registry_value(computer: &ComputerData, key: &str, name: &str) -> Option<Node> {
+    let wanted = crate::parse::reg::normalized_key(key);
+    let mut found = None;
+    for (_, root) in computer
+        .exports
+        .iter()
+        .filter(|(format, _)| *format == "reg")
+    {
+        let doc = &root.doc;
+        for &section in doc.children(root.idx) {
+            let Some(written) = doc.name(section) else {
+                continue;
+            };
+            // `[-key]` deletes the key and every key below it.
+            if doc.kind(section) == NodeKind::Null {
+                let deleted = crate::parse::reg::normalized_key(written);
+                if wanted == deleted || wanted.starts_with(&format!("{deleted}\\")) {
+                    found = None;
+                }
+                continue;
+            }
+            if !crate::parse::reg::key_is(written, &wanted) {
+                continue;
+            }
+            if let Some(&value) = doc
+                .children(section)
+                .iter()
+                .rev()
+                .find(|&&v| doc.name(v).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            {
+                found = Some(Node {
+                    doc: doc.clone(),
+                    idx: value,
+                });
+            }
+        }
+    }
+    found
 }
 
 /// The subject of `check_bundle(bundle)`.
@@ -552,6 +596,7 @@ pub const API_ITEMS: &[&str] = &[
     "Computer.facts",
     "Computer.fact",
     "Computer.exports",
+    "Computer.registry",
     "Bundle.name",
     "Bundle.computers",
 ];
@@ -664,6 +709,9 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
                 .filter(|(f, _)| *f == format)
                 .map(|(_, n)| Dynamic::from(n.clone()))
                 .collect()
+        })
+        .register_fn("registry", |c: &mut Computer, key: &str, name: &str| {
+            registry_value(&c.0, key, name).map_or(Dynamic::UNIT, |v| v.to_dynamic())
         })
         .register_fn(
             "fact",
