@@ -44,6 +44,7 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
         }
         DocKind::Text => text(facts, doc),
         DocKind::Log => log_errors(facts, doc),
+        DocKind::PowerShellError => {}
         DocKind::Facts | DocKind::Data => {}
     }
 }
