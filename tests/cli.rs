@@ -227,6 +227,64 @@ fn a_malformed_reg_is_an_input_error_at_its_line_and_the_rest_is_still_checked()
 }
 
 #[test]
+fn an_export_that_holds_a_powershell_error_is_an_input_error_and_exit_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let computer = dir.path().join("SRV01");
+    std::fs::create_dir_all(&computer).expect("mkdir");
+    std::fs::write(
+        computer.join("features.json"),
+        concat!(
+            "Get-WindowsFeature : The term 'Get-WindowsFeature' is not recognized as the name of a cmdlet.\r\n",
+            "At line:1 char:1\r\n",
+            "+ Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json\r\n",
+            "+ ~~~~~~~~~~~~~~~~~~\r\n",
+            "    + CategoryInfo          : ObjectNotFound: (Get-WindowsFeature:String) [], CommandNotFoundException\r\n",
+            "    + FullyQualifiedErrorId : CommandNotFoundException\r\n",
+        ),
+    )
+    .expect("write");
+    std::fs::write(
+        computer.join("os.json"),
+        "{\"Caption\": \"Microsoft Windows Server 2016 Datacenter\", \"Version\": \"10.0.14393\", \"BuildNumber\": \"14393\"}",
+    )
+    .expect("write");
+    let bundle = dir.path().to_string_lossy().into_owned();
+    let (code, report) = json(&[&bundle]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["complete"], false);
+    let findings = report["findings"].as_array().expect("findings");
+    let input: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "input-error")
+        .collect();
+    assert_eq!(input.len(), 1, "{report:#}");
+    assert_eq!(input[0]["severity"], "error");
+    assert!(
+        input[0]["location"]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("features.json")),
+        "{report:#}"
+    );
+    assert_eq!(input[0]["location"]["line"], 1);
+    assert_eq!(
+        input[0]["message"],
+        "this file holds a PowerShell error, not an export: Get-WindowsFeature : The term 'Get-WindowsFeature' is not recognized as the name of a cmdlet. (CommandNotFoundException); fix the command and collect it again"
+    );
+    // `inspect` names the format and the fact.
+    let run = uplint(&["inspect", &bundle]);
+    assert!(
+        run.stdout.contains("[powershell-error, utf-8]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("collection.errors = 1 record(s)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn output_is_identical_across_thread_counts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bundle = dir.path().join("fleet");

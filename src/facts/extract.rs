@@ -17,6 +17,9 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
         DocKind::Registry => registry(facts, doc),
         DocKind::WinRmConfig => winrm(facts, doc),
         DocKind::Json | DocKind::Clixml | DocKind::Csv => {
+            if doc.kind == DocKind::Clixml {
+                clixml_stream_errors(facts, doc);
+            }
             for obj in objects(doc) {
                 if !object(facts, doc, obj) {
                     for member in member_objects(doc, obj) {
@@ -45,6 +48,7 @@ pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
         }
         DocKind::Text => text(facts, doc),
         DocKind::Log => log_errors(facts, doc),
+        DocKind::PowerShellError => powershell_errors(facts, doc),
         DocKind::Facts | DocKind::Data => {}
     }
 }
@@ -1730,6 +1734,59 @@ fn log_errors(facts: &mut FactSet, doc: &Arc<Document>) {
     }
 }
 
+/// The message a `collection.errors` record keeps: the first characters of the (joined) message.
+fn error_message(message: &str) -> ImmutableString {
+    crate::parse::pserror::shorten(message.trim(), crate::parse::pserror::FACT_CHARS).into()
+}
+
+/// `collection.errors` from a file of rendered PowerShell errors: each field points at its
+/// own line of the record.
+fn powershell_errors(facts: &mut FactSet, doc: &Arc<Document>) {
+    for &err in doc.children(Document::ROOT) {
+        let Some(message) = doc.child(err, "message") else {
+            continue;
+        };
+        let mut r = Record::default();
+        let text = str_of(doc, message).unwrap_or_default();
+        r.field(
+            "message",
+            FactValue::Str(error_message(&text)),
+            doc,
+            message,
+        );
+        for (field, name) in [("error_id", "error_id"), ("category", "category")] {
+            if let Some(n) = doc.child(err, name)
+                && let Some(v) = str_of(doc, n)
+            {
+                r.field(field, FactValue::Str(v), doc, n);
+            }
+        }
+        facts.add_record("collection.errors", r);
+    }
+}
+
+/// `collection.errors` from the error stream of a CLIXML document; every field points at the
+/// stream's error strings.
+fn clixml_stream_errors(facts: &mut FactSet, doc: &Arc<Document>) {
+    for e in crate::parse::pserror::stream_errors(doc) {
+        let node = doc.child(e.node, "@value").unwrap_or(e.node);
+        let mut r = Record::default();
+        r.field(
+            "message",
+            FactValue::Str(error_message(&e.message)),
+            doc,
+            node,
+        );
+        if let Some(id) = e.error_id {
+            r.field("error_id", FactValue::Str(id.into()), doc, node);
+        }
+        if let Some(c) = e.category {
+            r.field("category", FactValue::Str(c.into()), doc, node);
+        }
+        facts.add_record("collection.errors", r);
+    }
+}
+
 /// `MM-DD-YYYY` and `HH:MM:SS.mmm+bias` as `YYYY-MM-DD HH:MM:SS`, the computer's local time
 /// as logged (the bias, in minutes, is left out). `None` when either is not in that form.
 fn log_timestamp(date: &str, time: &str) -> Option<String> {
@@ -3109,6 +3166,74 @@ mod tests {
         // A finding on a record points at the entry's line in the log.
         let first = &f.records["log.errors"][0].fields[2].1.origin;
         assert_eq!(first.doc.path(first.node), "[1].time");
+    }
+
+    #[test]
+    fn collection_errors_from_error_text_and_from_a_clixml_error_stream() {
+        let f = facts_of(concat!(
+            "Get-VM : You do not have the required permission to complete this task.\r\n",
+            "At line:1 char:1\r\n",
+            "+ Get-VM | ConvertTo-Json > vms.json\r\n",
+            "+ ~~~~~~\r\n",
+            "    + CategoryInfo          : PermissionDenied: (:) [Get-VM], VirtualizationException\r\n",
+            "    + FullyQualifiedErrorId : Unspecified,Microsoft.HyperV.PowerShell.Commands.GetVM\r\n",
+            "\r\n",
+            "C:\\collect\\run.ps1 : no volumes\r\n",
+            "    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException,run.ps1\r\n",
+        ));
+        assert_eq!(
+            record_values(&f, "collection.errors"),
+            vec![
+                pairs(&[
+                    (
+                        "message",
+                        "Get-VM : You do not have the required permission to complete this task."
+                    ),
+                    (
+                        "error_id",
+                        "Unspecified,Microsoft.HyperV.PowerShell.Commands.GetVM"
+                    ),
+                    ("category", "PermissionDenied"),
+                ]),
+                pairs(&[
+                    ("message", "C:\\collect\\run.ps1 : no volumes"),
+                    (
+                        "error_id",
+                        "Microsoft.PowerShell.Commands.WriteErrorException,run.ps1"
+                    ),
+                ]),
+            ]
+        );
+        let id = &f.records["collection.errors"][0].fields[1].1.origin;
+        assert_eq!(id.doc.path(id.node), "[0].error_id");
+
+        // A CLIXML stream with data and an error: the data still gives its facts.
+        let f = facts_of(concat!(
+            "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">",
+            "<Obj RefId=\"0\"><MS><S N=\"Name\">vmmservice</S><S N=\"StartName\">CONTOSO\\svc-vmm</S><S N=\"State\">Running</S><S N=\"StartMode\">Auto</S></MS></Obj>",
+            "<S S=\"Error\">Get-CimInstance : Invalid class _x000D__x000A_</S>",
+            "<S S=\"Error\">\"Win32_Servic\"_x000D__x000A_</S>",
+            "<S S=\"Error\">    + CategoryInfo          : MetadataError: (:) [Get-CimInstance], CimException_x000D__x000A_</S>",
+            "<S S=\"Error\">    + FullyQualifiedErrorId : HRESULT 0x80041010,Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand_x000D__x000A_</S>",
+            "</Objs>"
+        ));
+        assert_eq!(record_values(&f, "services").len(), 1);
+        assert_eq!(
+            record_values(&f, "collection.errors"),
+            vec![pairs(&[
+                (
+                    "message",
+                    "Get-CimInstance : Invalid class \"Win32_Servic\""
+                ),
+                (
+                    "error_id",
+                    "HRESULT 0x80041010,Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand"
+                ),
+                ("category", "MetadataError"),
+            ])]
+        );
+        let m = &f.records["collection.errors"][0].fields[0].1.origin;
+        assert_eq!(m.doc.path(m.node), "[1].@value");
     }
 
     #[test]

@@ -99,6 +99,9 @@ const VMM_LOAD_BALANCERS: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-load-
 const COMPONENT_LOGS: &str = r"copy the component logs of the product being upgraded into the computer's folder: C:\Windows\ccmsetup\Logs\ccmsetup.log on a ConfigMgr client, the .log files of the Logs folder of the installation directory on a site server, smsts.log for task sequences";
 const SQL_NETMAN_COLUMNS: &str = r#"Invoke-Sqlcmd -Database VirtualManagerDB -Query "SELECT TABLE_CATALOG, TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'tbl_NetMan_HardwareModelSettings' AND COLUMN_NAME = 'Version'" | Export-Csv sql-vmm-columns.csv (-Database is the VMM database: DatabaseName under Settings\Sql in the VMM registry export)"#;
 
+// Not a command to run: this fact is read from whichever export failed.
+const PS_ERRORS: &str = "nothing to run: any export that holds PowerShell errors (error text or a #< CLIXML error stream) instead of data gives this fact; fix the command and export again";
+
 const IP_JSON: &str = "Get-NetIPAddress | Select-Object InterfaceAlias,IPAddress,PrefixLength,AddressFamily | ConvertTo-Json > ipaddresses.json";
 const IIS_APP_POOLS: &str = r#"Import-Module WebAdministration; Get-ChildItem IIS:\AppPools | Select-Object name,managedRuntimeVersion,managedPipelineMode,enable32BitAppOnWin64,state,@{n='identityType';e={"$($_.processModel.identityType)"}},@{n='userName';e={$_.processModel.userName}} | ConvertTo-Json > iis-apppools.json"#;
 const SCHANNEL_REG: &str =
@@ -474,6 +477,12 @@ pub static CATALOG: &[FactDef] = &[
         "Run As accounts a VMM template uses (their credentials are encrypted data: DPAPI-bound unless DKM carries them to a new VMM server)",
         VMM_TEMPLATES,
         &["template", "account"],
+    ),
+    records(
+        "collection.errors",
+        "PowerShell errors found in export files instead of (or beside) their data: the command that should have exported them failed",
+        PS_ERRORS,
+        &["message", "error_id", "category"],
     ),
     records(
         "log.errors",

@@ -43,6 +43,8 @@ pub enum DocKind {
     Text,
     /// Component logs (CMTrace and SMS layouts): an array of entries.
     Log,
+    /// PowerShell error records written instead of an export: an array of errors.
+    PowerShellError,
     /// Per-computer facts derived from the exports.
     Facts,
     /// A knowledge table shipped with the rules (`rules/data/*.json`).
@@ -318,6 +320,7 @@ impl Document {
                 | DocKind::Clixml
                 | DocKind::Csv
                 | DocKind::Log
+                | DocKind::PowerShellError
                 | DocKind::Facts
                 | DocKind::Data => ".",
             };

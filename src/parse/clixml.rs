@@ -254,6 +254,9 @@ struct Elem<'a> {
     /// The `N` attribute, entities and `_xHHHH_` escapes decoded.
     n: Option<Cow<'a, str>>,
     refid: Option<Cow<'a, str>>,
+    /// The byte range of the `S` attribute's value (the stream of a value written by a remote
+    /// or redirected host: `Error`, `warning`, `progress`, ...), or `NONE`.
+    stream: (u32, u32),
     start: u32,
     end: u32,
     text: Txt,
@@ -278,6 +281,7 @@ impl<'a> Elem<'a> {
             name,
             n: None,
             refid: None,
+            stream: (NONE, NONE),
             start: start as u32,
             end: start as u32,
             text: Txt::Empty,
@@ -393,8 +397,11 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         note.message
             .push_str(&format!(" ({} references in this file)", em.not_copied));
     }
+    let doc = em.b.finish();
+    // A stream that carries errors is reported: the command failed, whatever data came too.
+    errors.extend(super::pserror::stream_input_errors(file, src, &doc));
     Parsed {
-        doc: em.b.finish(),
+        doc,
         errors,
         notes: em.notes,
     }
@@ -550,6 +557,12 @@ impl<'a> TreeBuilder<'a> {
                         el.n = Some(v);
                     }
                     "RefId" => el.refid = Some(reborrow(self.src, a.value.trim())),
+                    "S" => {
+                        let v: &str = &a.value;
+                        if let Some(o) = offset_in(self.src, v) {
+                            el.stream = (o as u32, (o + v.len()) as u32);
+                        }
+                    }
                     _ => {}
                 },
                 Err(err) => errors.push(InputError::at(
@@ -675,21 +688,94 @@ impl<'t, 'a: 't> Emitter<'t, 'a> {
 
     /// Emits every value under every top-level `<Objs>` (a WinRM stream can hold several, and
     /// a value outside one is read as a value too); whether there was any element at all.
+    ///
+    /// A top-level value of a stream (`S="Error"`, `S="warning"`, ...) keeps its stream as
+    /// `@stream`: an `<Obj>` gets the member, any other value becomes `{ @stream, @value }`.
+    /// Consecutive `Error` strings are one value: the host cut one error record into lines.
     fn emit_document(&mut self) -> bool {
         let elems = self.elems;
         let mut found = false;
+        let mut tops = Vec::new();
         for top in kids(elems, 0) {
             let Some(e) = self.el(top) else { continue };
             found = true;
             if e.tag == Tag::Objs {
-                for v in kids(elems, top) {
-                    self.emit_value(v, None);
-                }
+                tops.extend(kids(elems, top));
             } else {
-                self.emit_value(top, None);
+                tops.push(top);
             }
         }
+        let mut i = 0;
+        while let Some(&idx) = tops.get(i) {
+            i += 1;
+            let Some(e) = self.el(idx) else { continue };
+            if self.stream(e).is_none() {
+                self.emit_value(idx, None);
+                continue;
+            }
+            if self.is_error_line(e) {
+                let mut run = vec![e];
+                while let Some(next) = tops.get(i).and_then(|&n| self.el(n)) {
+                    if !self.is_error_line(next) {
+                        break;
+                    }
+                    run.push(next);
+                    i += 1;
+                }
+                let end = run.last().map_or(e.end, |l| l.end);
+                let value = if run.len() == 1 {
+                    self.string_value(e)
+                } else {
+                    let joined: String = run.iter().map(|l| self.decoded_text(l)).collect();
+                    Value::Owned(joined.into())
+                };
+                self.b.open(NodeKind::Object, None, e.start as usize);
+                self.stream_leaf(e);
+                self.b
+                    .leaf(Some("@value"), value, e.start as usize, end as usize);
+                self.b.close(end as usize);
+                continue;
+            }
+            self.b.open(NodeKind::Object, None, e.start as usize);
+            self.stream_leaf(e);
+            if e.tag == Tag::Obj {
+                self.obj_body(idx);
+            } else {
+                self.emit_value(idx, Some("@value"));
+            }
+            self.b.close(e.end as usize);
+        }
         found
+    }
+
+    /// The stream an element was written to (its `S` attribute), if any.
+    fn stream(&self, e: &Elem<'a>) -> Option<&'a str> {
+        let (s, end) = e.stream;
+        if s == NONE {
+            return None;
+        }
+        self.src.get(s as usize..end as usize)
+    }
+
+    /// A string of the error stream: one line of a rendered error record.
+    fn is_error_line(&self, e: &Elem<'a>) -> bool {
+        e.tag == Tag::Prim(Prim::Str)
+            && e.first == NONE
+            && self
+                .stream(e)
+                .is_some_and(|s| s.eq_ignore_ascii_case("error"))
+    }
+
+    fn stream_leaf(&mut self, e: &Elem<'a>) {
+        let (s, end) = e.stream;
+        if s != NONE {
+            self.b.leaf(
+                Some("@stream"),
+                Value::Slice(s, end),
+                s as usize,
+                end as usize,
+            );
+        }
     }
 
     fn note(&mut self, at: u32, message: String) {
@@ -1325,10 +1411,16 @@ mod tests {
             "#< CLIXML\r\n{HEAD}<Obj S=\"progress\" RefId=\"0\"><TN RefId=\"0\"><T>System.Management.Automation.PSCustomObject</T></TN><MS><I64 N=\"SourceId\">1</I64><PR N=\"Record\"><AV>Preparing modules</AV><AI>0</AI><Nil /><PI>-1</PI><PC>-1</PC><T>Completed</T><SR>-1</SR><SD> </SD></PR></MS></Obj><S S=\"Error\">boom_x000D__x000A_</S></Objs>"
         );
         assert!(recognize(&text));
-        let doc = clean(&text);
-        assert_eq!(at(&doc, "1"), Scalar::Str("boom\r\n"));
+        let p = read(&text);
+        assert!(p.notes.is_empty(), "{:?}", p.notes);
+        // The error string is reported (see `error_stream_*` below), and read with its stream.
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        let doc = p.doc;
+        assert_eq!(at(&doc, "1/@value"), Scalar::Str("boom\r\n"));
+        assert_eq!(at(&doc, "1/@stream"), Scalar::Str("Error"));
+        assert_eq!(at(&doc, "0/@stream"), Scalar::Str("progress"));
         assert_eq!(
-            span_text(&text, &doc, "1"),
+            span_text(&text, &doc, "1/@value"),
             "<S S=\"Error\">boom_x000D__x000A_</S>"
         );
         assert_eq!(
@@ -1358,6 +1450,62 @@ mod tests {
         let doc = clean(&text);
         assert_eq!(at(&doc, "0"), Scalar::Int(3));
         assert_eq!(span_text(&text, &doc, "0"), "<I32>3</I32>");
+    }
+
+    #[test]
+    fn error_stream_lines_are_one_record_and_are_reported() {
+        let text = format!(
+            "#< CLIXML\r\n{HEAD}{}{}{}</Objs>",
+            "<S S=\"Error\">Get-Thing : Access is denied. Ask _x000D__x000A_</S>",
+            "<S S=\"Error\">your administrator._x000D__x000A_</S><S S=\"Error\">At line:3 char:5_x000D__x000A_</S>",
+            "<S S=\"Error\">+ Get-Thing_x000D__x000A_</S><S S=\"Error\">    + CategoryInfo          : PermissionDenied: (:) [Get-Thing], UnauthorizedAccessException_x000D__x000A_</S><S S=\"Error\">    + FullyQualifiedErrorId : Denied,Get-Thing_x000D__x000A_</S>"
+        );
+        let p = read(&text);
+        assert!(p.notes.is_empty(), "{:?}", p.notes);
+        assert_eq!(p.doc.children(Document::ROOT).len(), 1);
+        let joined = at(&p.doc, "0/@value").to_string();
+        assert!(
+            joined.starts_with(
+                "Get-Thing : Access is denied. Ask \r\nyour administrator.\r\nAt line:3"
+            )
+        );
+        assert!(span_text(&text, &p.doc, "0").starts_with("<S S=\"Error\">Get-Thing"));
+        assert!(span_text(&text, &p.doc, "0").ends_with("Denied,Get-Thing_x000D__x000A_</S>"));
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(
+            p.errors[0].message,
+            "this file holds a PowerShell error, not an export: Get-Thing : Access is denied. Ask your administrator. (Denied,Get-Thing); fix the command and collect it again"
+        );
+        assert!(text[p.errors[0].span.range()].starts_with("<S S=\"Error\">Get-Thing"));
+    }
+
+    #[test]
+    fn error_stream_beside_data_keeps_the_data_and_other_streams() {
+        let text = format!(
+            "#< CLIXML\r\n{HEAD}{}{}{}{}</Objs>",
+            "<Obj RefId=\"0\"><MS><S N=\"Name\">web01</S></MS></Obj>",
+            "<S S=\"warning\">disk nearly full</S>",
+            "<S S=\"Error\">Cannot find path 'D:\\x'._x000D__x000A_</S>",
+            "<Obj S=\"information\" RefId=\"1\"><MS><S N=\"MessageData\">hi</S></MS></Obj>"
+        );
+        let p = read(&text);
+        let doc = &p.doc;
+        assert_eq!(at(doc, "0/Name"), Scalar::Str("web01"));
+        assert_eq!(doc.lookup(Document::ROOT, "0/@stream"), None);
+        assert_eq!(at(doc, "1/@stream"), Scalar::Str("warning"));
+        assert_eq!(at(doc, "1/@value"), Scalar::Str("disk nearly full"));
+        assert_eq!(span_text(&text, doc, "1/@stream"), "warning");
+        assert_eq!(
+            at(doc, "2/@value"),
+            Scalar::Str("Cannot find path 'D:\\x'.\r\n")
+        );
+        assert_eq!(at(doc, "3/@stream"), Scalar::Str("information"));
+        assert_eq!(at(doc, "3/MessageData"), Scalar::Str("hi"));
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert_eq!(
+            p.errors[0].message,
+            "this export also holds a PowerShell error, so its data may be incomplete: Cannot find path 'D:\\x'.; fix the command and collect it again"
+        );
     }
 
     #[test]
@@ -1516,7 +1664,15 @@ mod tests {
             for n in &p.notes {
                 eprintln!("  note @{}: {}", n.span.start, n.message);
             }
-            assert!(p.errors.is_empty(), "{}: {:?}", path.display(), p.errors);
+            // A stream that carries a failed command's error is reported, and only that.
+            assert!(
+                p.errors
+                    .iter()
+                    .all(|e| e.message.contains("holds a PowerShell error")),
+                "{}: {:?}",
+                path.display(),
+                p.errors
+            );
             assert!(p.doc.len() > 10);
             assert!(took.as_secs_f64() < 3.0, "{}: {took:?}", path.display());
         }

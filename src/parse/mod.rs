@@ -13,6 +13,7 @@ pub mod ini;
 pub mod ipconfig;
 pub mod json;
 mod lines;
+pub mod pserror;
 pub mod reg;
 pub mod sqlcmd;
 pub mod systeminfo;
@@ -77,6 +78,9 @@ pub static FORMATS: &[Format] = &[
     ini::FORMAT,
     json::FORMAT,
     xml::FORMAT,
+    // After every export format (an export never has `+ CategoryInfo` lines in its head), but
+    // before the tables, which would take an error message for a header.
+    pserror::FORMAT,
     sqlcmd::FORMAT,
     csv::FORMAT,
 ];
