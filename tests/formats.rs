@@ -83,3 +83,25 @@ fn every_corpus_findings_summary() {
         );
     }
 }
+
+/// One export of each kind uplint reads beyond the VMM corpus (component logs, setup answer
+/// files, a template export, SChannel and CredSSP policy, addresses, IIS pools, a collector's
+/// object, a failed command's error), as `inspect` shows them and as rules see their facts.
+#[test]
+fn inspect_every_format() {
+    let bundle = "tests/fixtures/bundles/every-format";
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_uplint"))
+            .args(args)
+            .arg(bundle)
+            .output()
+            .expect("run uplint");
+        format!(
+            "exit code: {}\n{}",
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout)
+        )
+    };
+    insta::assert_snapshot!("inspect_every_format_human", run(&["inspect"]));
+    insta::assert_snapshot!("inspect_every_format_json", run(&["inspect", "--json"]));
+}
