@@ -844,3 +844,35 @@ fn validate(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<
         }
     }
 }
+
+#[test]
+fn an_empty_export_is_called_empty_not_unrecognized_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hv = dir.path().join("HV01");
+    std::fs::create_dir_all(&hv).expect("mkdir");
+    // What `Get-VM | ConvertTo-Json > vms.json` leaves in Windows PowerShell 5.1 when Get-VM
+    // fails: a byte order mark and nothing else.
+    std::fs::write(hv.join("vms.json"), [0xFF, 0xFE]).expect("write");
+    std::fs::write(hv.join("notes.txt"), "collected by hand\r\n").expect("write");
+    let bundle = dir.path().to_string_lossy().into_owned();
+    let (code, report) = json(&[&bundle]);
+    assert_eq!(code, 0, "info findings do not fail a run");
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "unrecognized-file")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.starts_with("the file is empty")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("it starts with `collected by hand`")),
+        "{messages:?}"
+    );
+}

@@ -530,11 +530,20 @@ fn load_file(run: &BundleRun, index: usize) -> Loaded {
                     .min(200),
             );
             let shown: String = first_line.chars().take(60).collect();
+            // A collection command that failed with its error on the console, or found nothing,
+            // leaves an empty file: say that rather than quote an empty first line.
+            let message = if crate::parse::trim_start(&text.text).is_empty() {
+                "the file is empty: the command that wrote it wrote nothing (it failed, its error \
+                 going to the console, or it found nothing); run it again and read its output"
+                    .to_owned()
+            } else {
+                format!("no export format recognized this file; it starts with `{shown}`")
+            };
             output.findings.push(run.host_finding(
                 host_ids::UNRECOGNIZED_FILE,
                 Severity::Info,
                 computer,
-                format!("no export format recognized this file; it starts with `{shown}`"),
+                message,
                 At {
                     span: Some(span),
                     ..At::default()
