@@ -28,8 +28,8 @@ pub struct FactDef {
     pub description: &'static str,
     /// The command a user runs on the computer to produce an export that yields the fact.
     pub export: &'static str,
-    /// For a list of records (installed software, services…), the fields of each record; the
-    /// first one identifies a record. Empty for a single value.
+    /// For a list of records (installed software, services…), the fields of each record, the
+    /// subject first; two records equal in every field are one. Empty for a single value.
     pub fields: &'static [&'static str],
 }
 
