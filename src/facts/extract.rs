@@ -1868,6 +1868,68 @@ mod tests {
     }
 
     #[test]
+    fn two_exports_of_one_service_are_one_record_and_disagreements_are_conflicts() {
+        // Get-Service knows the state; Win32_Service also knows the account and start mode.
+        let mut f = facts_of(
+            "[{\"Name\": \"vmms\", \"DisplayName\": \"Hyper-V Virtual Machine Management\", \"Status\": 4}, {\"Name\": \"WinRM\", \"DisplayName\": \"Windows Remote Management\", \"Status\": 4}]",
+        );
+        add(
+            &mut f,
+            1,
+            "[{\"Name\": \"VMMS\", \"StartName\": \"LocalSystem\", \"State\": \"Running\", \"StartMode\": \"Auto\"}, {\"Name\": \"WinRM\", \"StartName\": \"NT AUTHORITY\\\\NetworkService\", \"State\": \"Stopped\", \"StartMode\": \"Auto\"}]",
+        );
+        assert_eq!(
+            record_values(&f, "services"),
+            vec![
+                pairs(&[
+                    ("name", "vmms"),
+                    ("account", "LocalSystem"),
+                    ("state", "Running"),
+                    ("start_mode", "Auto"),
+                ]),
+                pairs(&[
+                    ("name", "WinRM"),
+                    ("account", "NT AUTHORITY\\NetworkService"),
+                    ("state", "Running"),
+                    ("start_mode", "Auto"),
+                ]),
+            ]
+        );
+        let conflicts: Vec<(String, String, String)> = f
+            .conflicts
+            .iter()
+            .map(|(what, kept, other)| {
+                (
+                    what.clone(),
+                    kept.value.to_string(),
+                    other.value.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            conflicts,
+            vec![(
+                "services \"WinRM\" state".to_owned(),
+                "Running".to_owned(),
+                "Stopped".to_owned()
+            )]
+        );
+        // One file naming a thing twice is not two exports disagreeing.
+        let f = facts_of(
+            "[{\"Name\": \"vmms\", \"StartName\": \"LocalSystem\", \"State\": \"Running\"}, {\"Name\": \"vmms\", \"StartName\": \"LocalSystem\", \"State\": \"Stopped\"}]",
+        );
+        assert_eq!(record_values(&f, "services").len(), 1);
+        assert!(f.conflicts.is_empty());
+        // Events have no identity: two backups of one database are two records.
+        let f = facts_of(concat!(
+            "\"database_name\",\"type\",\"backup_finish_date\"\r\n",
+            "\"VirtualManagerDB\",\"D\",\"2026-11-01T02:00:00\"\r\n",
+            "\"VirtualManagerDB\",\"D\",\"2026-11-08T02:00:00\"\r\n",
+        ));
+        assert_eq!(record_values(&f, "sql.backups").len(), 2);
+    }
+
+    #[test]
     fn disagreeing_offers_are_kept_as_conflicts() {
         let mut facts = facts_of("Config\n    Service\n        MaxConnections = 300\n");
         let other = Arc::new(

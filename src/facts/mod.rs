@@ -13,7 +13,7 @@
 
 mod extract;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use rhai::ImmutableString;
@@ -31,6 +31,11 @@ pub struct FactDef {
     /// For a list of records (installed software, services…), the fields of each record, the
     /// subject first; two records equal in every field are one. Empty for a single value.
     pub fields: &'static [&'static str],
+    /// How many leading `fields` name the thing a record is about (a service by its name, a
+    /// protocol by name and side). Two exports' records with the same identity are one record:
+    /// fields only one of them has are combined, and a field they disagree on is a
+    /// `fact-conflict`. 0 for lists whose records are events or sets (backups, log errors).
+    pub identity: usize,
 }
 
 const fn fact(key: &'static str, description: &'static str, export: &'static str) -> FactDef {
@@ -39,6 +44,7 @@ const fn fact(key: &'static str, description: &'static str, export: &'static str
         description,
         export,
         fields: &[],
+        identity: 0,
     }
 }
 
@@ -47,12 +53,14 @@ const fn records(
     description: &'static str,
     export: &'static str,
     fields: &'static [&'static str],
+    identity: usize,
 ) -> FactDef {
     FactDef {
         key,
         description,
         export,
         fields,
+        identity,
     }
 }
 
@@ -202,30 +210,35 @@ pub static CATALOG: &[FactDef] = &[
         "Installed programs",
         UNINSTALL_REG,
         &["name", "version", "publisher"],
+        2,
     ),
     records(
         "services",
         "Windows services",
         SERVICES_JSON,
         &["name", "account", "state", "start_mode"],
+        1,
     ),
     records(
         "features",
         "Windows roles and features",
         FEATURES_JSON,
         &["name", "installed"],
+        1,
     ),
     records(
         "volumes",
         "Local disk volumes",
         VOLUMES_JSON,
         &["name", "size_bytes", "free_bytes"],
+        1,
     ),
     records(
         "sql.backups",
         "Database backups (msdb backup history)",
         SQL_BACKUPS,
         &["database", "type", "finished"],
+        0,
     ),
     fact(
         "sql.collected_at",
@@ -252,6 +265,7 @@ pub static CATALOG: &[FactDef] = &[
         "Active Directory objects (the DKM container and its key objects)",
         AD_DKM,
         &["dn", "class"],
+        1,
     ),
     fact(
         "vmm.encrypted_data_collected",
@@ -263,6 +277,7 @@ pub static CATALOG: &[FactDef] = &[
         "Data VMM encrypts with DPAPI or DKM: Run As accounts, guest OS profile passwords, encrypted service settings, SQL Server deployment product keys",
         VMM_ENCRYPTED,
         &["kind", "name", "owner"],
+        0,
     ),
     records(
         "vmm.hosts",
@@ -276,12 +291,14 @@ pub static CATALOG: &[FactDef] = &[
             "agent_version",
             "state",
         ],
+        1,
     ),
     records(
         "vmm.jobs",
         "VMM jobs (Get-SCJob): name, status, cmdlet, start time",
         VMM_JOBS,
         &["name", "status", "cmdlet", "started"],
+        0,
     ),
     fact(
         "vmm.opsmgr_connections_collected",
@@ -293,6 +310,7 @@ pub static CATALOG: &[FactDef] = &[
         "VMM's connection to Operations Manager (Get-SCOpsMgrConnection)",
         VMM_OPSMGR,
         &["server", "status"],
+        1,
     ),
     fact(
         "vmm.load_balancers_collected",
@@ -304,42 +322,49 @@ pub static CATALOG: &[FactDef] = &[
         "Hardware load balancers VMM manages (Get-SCLoadBalancer)",
         VMM_LOAD_BALANCERS,
         &["address", "name", "manufacturer", "model"],
+        1,
     ),
     records(
         "hyperv.vms",
         "Hyper-V virtual machines",
         HYPERV_VMS,
         &["name", "state", "processors", "memory_mb"],
+        1,
     ),
     records(
         "vmm.ports",
         "VMM server ports (Settings values IndigoTcpPort, WSManTcpPort, BitsTcpPort, …)",
         REG_VMM,
         &["name", "port"],
+        1,
     ),
     records(
         "nics",
         "Network adapters",
         NICS_JSON,
         &["name", "description", "mac", "status"],
+        1,
     ),
     records(
         "sql.databases",
         "SQL Server databases",
         SQL_DATABASES,
         &["name", "recovery_model", "state"],
+        1,
     ),
     records(
         "sql.ag_databases",
         "Databases in an AlwaysOn availability group",
         SQL_AG_DATABASES,
         &["database", "group"],
+        1,
     ),
     records(
         "sql.log_space",
         "Transaction log size and use per database",
         SQL_LOGSPACE,
         &["database", "log_size_mb", "log_used_percent"],
+        1,
     ),
     records(
         "sql.columns",
@@ -353,18 +378,21 @@ pub static CATALOG: &[FactDef] = &[
             "max_length",
             "nullable",
         ],
+        0,
     ),
     records(
         "hyperv.disks",
         "Disks and images attached to Hyper-V virtual machines",
         HYPERV_DISKS,
         &["vm", "path", "type"],
+        2,
     ),
     records(
         "hyperv.switches",
         "Hyper-V virtual switches",
         HYPERV_SWITCHES,
         &["name", "type"],
+        1,
     ),
     records(
         "hyperv.vhds",
@@ -378,12 +406,14 @@ pub static CATALOG: &[FactDef] = &[
             "file_size_bytes",
             "parent",
         ],
+        1,
     ),
     records(
         "hyperv.snapshots",
         "Hyper-V snapshots (checkpoints)",
         HYPERV_SNAPSHOTS,
         &["vm", "name"],
+        2,
     ),
     records(
         "iis.app_pools",
@@ -397,24 +427,28 @@ pub static CATALOG: &[FactDef] = &[
             "identity",
             "state",
         ],
+        1,
     ),
     records(
         "ip_addresses",
         "IP addresses of the network interfaces",
         IP_JSON,
         &["interface", "address", "prefix_length"],
+        2,
     ),
     records(
         "tls.protocols",
         "SChannel protocol settings (TLS and SSL versions a computer turned on or off)",
         SCHANNEL_REG,
         &["protocol", "side", "enabled", "disabled_by_default"],
+        2,
     ),
     records(
         "credssp.delegation",
         "Servers the computer may delegate credentials to with CredSSP (CredentialsDelegation policies)",
         CREDSSP_REG,
         &["policy", "target", "enabled"],
+        2,
     ),
     fact(
         "sql.setup.action",
@@ -471,24 +505,28 @@ pub static CATALOG: &[FactDef] = &[
         "Library resources a VMM template depends on, by their library share path (a share whose name or path changes across the upgrade breaks the template)",
         VMM_TEMPLATES,
         &["template", "name", "path"],
+        0,
     ),
     records(
         "vmm.template_run_as",
         "Run As accounts a VMM template uses (their credentials are encrypted data: DPAPI-bound unless DKM carries them to a new VMM server)",
         VMM_TEMPLATES,
         &["template", "account"],
+        0,
     ),
     records(
         "collection.errors",
         "PowerShell errors found in export files instead of (or beside) their data: the command that should have exported them failed",
         PS_ERRORS,
         &["message", "error_id", "category"],
+        0,
     ),
     records(
         "log.errors",
         "Errors in component logs (CMTrace type 3 entries)",
         COMPONENT_LOGS,
         &["component", "message", "time", "file"],
+        0,
     ),
 ];
 
@@ -554,6 +592,22 @@ impl Record {
         self
     }
 
+    /// What the record is about: the values of the `names` fields it starts with, letter case
+    /// ignored, or `None` when there are none or it lacks one of them.
+    fn subject(&self, names: &[&str]) -> Option<String> {
+        if names.is_empty() || self.fields.len() < names.len() {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(names.len());
+        for ((field, offer), name) in self.fields.iter().zip(names) {
+            if field != name {
+                return None;
+            }
+            parts.push(offer.value.to_string().to_ascii_lowercase());
+        }
+        Some(parts.join("\u{1f}"))
+    }
+
     /// Two records with the same values in every field are the same record (the same program
     /// in two exports); any difference keeps both.
     fn identity(&self) -> Option<String> {
@@ -573,12 +627,17 @@ pub struct FactSet {
     pub values: BTreeMap<&'static str, Offer>,
     /// Records per list fact, one per identity (the first field), first offer wins.
     pub records: BTreeMap<&'static str, Vec<Record>>,
-    /// Later offers that disagree with the accepted value: (key, accepted, other).
-    pub conflicts: Vec<(&'static str, Offer, Offer)>,
+    /// Later offers that disagree with the accepted value: (what, accepted, other), where
+    /// `what` is a fact key (`os.version`) or a field of a record (`services "vmms" state`).
+    pub conflicts: Vec<(String, Offer, Offer)>,
     /// The registry keys whose export would show a pending restart, once seen in any export
     /// of the computer: (Component Based Servicing, Session Manager). Only both together,
     /// with no evidence anywhere, mean "no restart pending" (see [`FactSet::finish`]).
     pub(crate) restart_sources: (Option<Origin>, Option<Origin>),
+    /// Per list fact, every record read (exact repeats are dropped) and where in the list each
+    /// subject is: indexes, because an Uninstall export has thousands of records.
+    seen: HashMap<&'static str, HashSet<String>>,
+    subjects: HashMap<&'static str, HashMap<String, usize>>,
 }
 
 impl FactSet {
@@ -610,7 +669,8 @@ impl FactSet {
                 if existing.value != offer.value
                     && !Arc::ptr_eq(&existing.origin.doc, &offer.origin.doc) =>
             {
-                self.conflicts.push((key, existing.clone(), offer))
+                self.conflicts
+                    .push((key.to_owned(), existing.clone(), offer))
             }
             Some(_) => {}
         }
@@ -646,12 +706,56 @@ impl FactSet {
             definition(key).is_some_and(|d| !d.fields.is_empty()),
             "{key} is not a list fact"
         );
-        let list = self.records.entry(key).or_default();
-        let id = record.identity();
-        if id.is_some() && list.iter().any(|r| r.identity() == id) {
+        let def = definition(key);
+        let identity = def.map_or(0, |d| d.identity);
+        if let Some(id) = record.identity()
+            && !self.seen.entry(key).or_default().insert(id)
+        {
             return;
         }
-        list.push(record);
+        let list = self.records.entry(key).or_default();
+        let subjects = self.subjects.entry(key).or_default();
+        let names = def.map_or(&[][..], |d| &d.fields[..d.identity.min(d.fields.len())]);
+        let at = record.subject(names).and_then(|s| match subjects.get(&s) {
+            Some(&i) => Some(i),
+            None => {
+                subjects.insert(s, list.len());
+                None
+            }
+        });
+        let Some(existing) = at.and_then(|i| list.get_mut(i)) else {
+            list.push(record);
+            return;
+        };
+        // The same thing seen by two exports (Get-Service and Win32_Service, Get-NetAdapter
+        // and ipconfig): one record with what each knows. The first export wins a field they
+        // disagree on, as for single values; one file repeating itself is no disagreement.
+        let subject: Vec<String> = existing.fields[..identity]
+            .iter()
+            .map(|(_, o)| format!("\"{}\"", o.value))
+            .collect();
+        for (name, offer) in record.fields.into_iter().skip(identity) {
+            match existing.fields.iter().find(|(n, _)| *n == name) {
+                None => existing.fields.push((name, offer)),
+                Some((_, kept))
+                    if kept.value != offer.value
+                        && !Arc::ptr_eq(&kept.origin.doc, &offer.origin.doc) =>
+                {
+                    self.conflicts.push((
+                        format!("{key} {} {name}", subject.join(" ")),
+                        kept.clone(),
+                        offer,
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        // Fields in the catalog's order, whichever export gave them.
+        if let Some(def) = def {
+            existing
+                .fields
+                .sort_by_key(|(n, _)| def.fields.iter().position(|f| f == n));
+        }
     }
 
     /// Reads every fact the document can give.
@@ -809,6 +913,30 @@ fn nest<'a>(entries: &mut Vec<(&'a str, Entry<'a>)>, name: &'a str, entry: Entry
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identities_name_fields_of_list_facts_only() {
+        for def in CATALOG {
+            assert!(
+                def.identity <= def.fields.len(),
+                "{}: identity {} but {} fields",
+                def.key,
+                def.identity,
+                def.fields.len()
+            );
+        }
+        // A record without the identifying fields in front is never merged by other fields.
+        let doc = Arc::new(Document::default());
+        let mut facts = FactSet::default();
+        for publisher in ["Contoso", "Fabrikam"] {
+            let mut r = Record::default();
+            r.field("name", FactValue::Str("Agent".into()), &doc, 0);
+            r.field("publisher", FactValue::Str(publisher.into()), &doc, 0);
+            facts.add_record("software", r);
+        }
+        assert_eq!(facts.records["software"].len(), 2);
+        assert!(facts.conflicts.is_empty());
+    }
 
     #[test]
     fn catalog_keys_are_unique_and_grouped() {
