@@ -73,15 +73,20 @@ fn objects(doc: &Document) -> Vec<NodeIdx> {
     }
 }
 
+/// The members of an object export's object: its properties, or a CLIXML hashtable's entries.
+/// A CSV row's cells are values, never objects.
+fn members(doc: &Document, obj: NodeIdx) -> &[NodeIdx] {
+    if doc.kind == DocKind::Csv {
+        return &[];
+    }
+    doc.children(doc.child(obj, "@entries").unwrap_or(obj))
+}
+
 /// The single objects a collector script gathered into one unknown object, as
 /// `@{ Service = Get-Service dhcp; OS = Get-CimInstance Win32_OperatingSystem }` serializes.
 /// Lists are left to [`inventory_items`].
 fn member_objects(doc: &Document, obj: NodeIdx) -> Vec<NodeIdx> {
-    if doc.kind == DocKind::Csv {
-        return Vec::new();
-    }
-    let members = doc.child(obj, "@entries").unwrap_or(obj);
-    doc.children(members)
+    members(doc, obj)
         .iter()
         .copied()
         .filter(|&m| {
@@ -100,12 +105,8 @@ fn member_objects(doc: &Document, obj: NodeIdx) -> Vec<NodeIdx> {
 /// with its related lists under `Properties`. Only that deep: deeper nesting is a property of an
 /// object, not another export.
 fn inventory_items(doc: &Document, obj: NodeIdx) -> Vec<NodeIdx> {
-    if doc.kind == DocKind::Csv {
-        return Vec::new();
-    }
-    let members = doc.child(obj, "@entries").unwrap_or(obj);
     let mut items = Vec::new();
-    for &m in doc.children(members) {
+    for &m in members(doc, obj) {
         match doc.kind(m) {
             NodeKind::Array => items.extend(doc.children(m)),
             NodeKind::Object => {
@@ -1754,8 +1755,8 @@ fn powershell_errors(facts: &mut FactSet, doc: &Arc<Document>) {
             doc,
             message,
         );
-        for (field, name) in [("error_id", "error_id"), ("category", "category")] {
-            if let Some(n) = doc.child(err, name)
+        for field in ["error_id", "category"] {
+            if let Some(n) = doc.child(err, field)
                 && let Some(v) = str_of(doc, n)
             {
                 r.field(field, FactValue::Str(v), doc, n);

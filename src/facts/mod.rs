@@ -702,12 +702,11 @@ impl FactSet {
 
     /// Adds a record to a list fact, unless the same record is already there.
     pub fn add_record(&mut self, key: &'static str, record: Record) {
+        let def = definition(key);
         debug_assert!(
-            definition(key).is_some_and(|d| !d.fields.is_empty()),
+            def.is_some_and(|d| !d.fields.is_empty()),
             "{key} is not a list fact"
         );
-        let def = definition(key);
-        let identity = def.map_or(0, |d| d.identity);
         if let Some(id) = record.identity()
             && !self.seen.entry(key).or_default().insert(id)
         {
@@ -716,6 +715,7 @@ impl FactSet {
         let list = self.records.entry(key).or_default();
         let subjects = self.subjects.entry(key).or_default();
         let names = def.map_or(&[][..], |d| &d.fields[..d.identity.min(d.fields.len())]);
+        let identity = names.len();
         let at = record.subject(names).and_then(|s| match subjects.get(&s) {
             Some(&i) => Some(i),
             None => {
