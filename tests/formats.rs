@@ -3,9 +3,10 @@
 
 use std::process::Command;
 
-fn report(format: &str, bundle: &str) -> String {
+/// What uplint prints on stdout for `args`, after its exit code.
+fn output(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_uplint"))
-        .args(["check", "--format", format, "--color", "never", bundle])
+        .args(args)
         .output()
         .expect("run uplint");
     format!(
@@ -13,6 +14,10 @@ fn report(format: &str, bundle: &str) -> String {
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout)
     )
+}
+
+fn report(format: &str, bundle: &str) -> String {
+    output(&["check", "--format", format, "--color", "never", bundle])
 }
 
 #[test]
@@ -90,18 +95,9 @@ fn every_corpus_findings_summary() {
 #[test]
 fn inspect_every_format() {
     let bundle = "tests/fixtures/bundles/every-format";
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_uplint"))
-            .args(args)
-            .arg(bundle)
-            .output()
-            .expect("run uplint");
-        format!(
-            "exit code: {}\n{}",
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout)
-        )
-    };
-    insta::assert_snapshot!("inspect_every_format_human", run(&["inspect"]));
-    insta::assert_snapshot!("inspect_every_format_json", run(&["inspect", "--json"]));
+    insta::assert_snapshot!("inspect_every_format_human", output(&["inspect", bundle]));
+    insta::assert_snapshot!(
+        "inspect_every_format_json",
+        output(&["inspect", "--json", bundle])
+    );
 }
