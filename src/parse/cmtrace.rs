@@ -151,7 +151,7 @@ impl Reader<'_> {
                 if tail.is_some_and(|c| bytes.get(c + CLOSE.len()) == Some(&b'<')) {
                     self.interleaved(
                         pos,
-                        "the end of an entry whose start another writer's entry replaced: skipped",
+                        "the end of a log entry whose beginning another program writing this log overwrote (usual in smsts.log): skipped",
                     );
                 } else {
                     self.error(
@@ -190,7 +190,7 @@ impl Reader<'_> {
                 (Some(next), _) => {
                     self.interleaved(
                         pos,
-                        "entry cut short by another writer's entry: the next `<![LOG[` starts before its `]LOG]!>`",
+                        "log entry cut short where another program writing this log began its own (usual in smsts.log): skipped",
                     );
                     pos = next;
                 }
