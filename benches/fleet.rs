@@ -301,8 +301,7 @@ fn child(mode: &str, dir: &Path, threads: usize) {
             };
             let set = uplint::rules::RuleSet::load(files, &mut db);
             assert!(set.problems.is_empty(), "{:?}", set.problems);
-            let result =
-                pool.install(|| uplint::rules::eval::check(&[dir.to_path_buf()], &set, &mut db));
+            let result = pool.install(|| uplint::check::check(&[dir.to_path_buf()], &set, &mut db));
             assert!(
                 result.rule_problems.is_empty(),
                 "{:?}",

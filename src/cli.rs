@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::report::{self, FailOn, ReportInput, exit};
+use crate::check;
+use crate::finding::{FailOn, exit};
+use crate::report::{self, ReportInput};
 use crate::rules::{self, Rule, RuleSet};
 use crate::source::SourceDb;
 
@@ -139,6 +141,18 @@ pub struct InspectArgs {
     /// see them (`computer.facts`).
     #[arg(long)]
     pub json: bool,
+}
+
+// `FailOn` is the findings' vocabulary and knows nothing of clap; its command-line spelling is
+// bound here, from the same names `uplint.toml` and the JSON report use.
+impl ValueEnum for FailOn {
+    fn value_variants<'a>() -> &'a [Self] {
+        &FailOn::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -275,7 +289,7 @@ fn check(args: CheckArgs) -> Outcome {
         Ok(pool) => pool,
         Err(e) => return Outcome::error(format!("cannot start worker threads: {e}")),
     };
-    let result = pool.install(|| rules::eval::check(&bundles, &set, &mut db));
+    let result = pool.install(|| check::check(&bundles, &set, &mut db));
     let input = ReportInput {
         result: &result,
         rules: &set,
@@ -295,7 +309,7 @@ fn check(args: CheckArgs) -> Outcome {
         Format::Human => report::human::render(&input, color),
         Format::Json => report::json::render(&input),
     };
-    let code = report::exit_code(&result, fail_on);
+    let code = result.exit_code(fail_on);
     match &args.output {
         Some(path) => match report::write_atomically(path, &bytes) {
             Ok(()) => Outcome {
@@ -419,7 +433,7 @@ fn list_rules(args: RulesArgs) -> Outcome {
 }
 
 fn problems_text(set: &RuleSet, db: &SourceDb) -> Vec<u8> {
-    let result = rules::eval::RunResult {
+    let result = check::RunResult {
         rule_problems: set.problems.clone(),
         ..Default::default()
     };
@@ -481,9 +495,8 @@ fn inspect(args: InspectArgs) -> Outcome {
     let mut db = SourceDb::new();
     // Inspect runs no rules: it shows what the parsers and fact extractors made of the files.
     let set = RuleSet::load(Vec::new(), &mut db);
-    let options = rules::eval::Options { keep_facts: true };
-    let result =
-        rules::eval::check_with(std::slice::from_ref(&args.bundle), &set, &mut db, options);
+    let options = check::Options { keep_facts: true };
+    let result = check::check_with(std::slice::from_ref(&args.bundle), &set, &mut db, options);
     if let Some(e) = result.open_errors.first() {
         return Outcome::error(e);
     }

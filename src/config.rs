@@ -22,8 +22,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::finding::Severity;
-use crate::report::FailOn;
+use crate::finding::{FailOn, Severity};
 use crate::source::{Encoding, FileId, SourceDb, SourceText, Span};
 
 pub const FILE_NAME: &str = "uplint.toml";
@@ -128,12 +127,9 @@ pub fn load(path: &Path, db: &mut SourceDb) -> (Config, Vec<ConfigError>) {
                     .map(|(s, _)| s)
                     .collect()
             }
-            "fail-on" => match value.as_str() {
-                Some("error") => config.fail_on = Some(FailOn::Error),
-                Some("warning") => config.fail_on = Some(FailOn::Warning),
-                Some("info") => config.fail_on = Some(FailOn::Info),
-                Some("never") => config.fail_on = Some(FailOn::Never),
-                _ => err(
+            "fail-on" => match value.as_str().and_then(FailOn::parse) {
+                Some(level) => config.fail_on = Some(level),
+                None => err(
                     value.span,
                     "`fail-on` must be \"error\", \"warning\", \"info\" or \"never\"".into(),
                 ),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::Span;
+use crate::source::{Location, Span};
 
 /// How much a finding matters for the upgrade (CONTRACT §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -34,6 +34,50 @@ impl Severity {
     }
 }
 
+/// The level at or above which findings make the run fail (`--fail-on`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    /// Every level, in the order help texts list them.
+    pub const ALL: [FailOn; 4] = [FailOn::Error, FailOn::Warning, FailOn::Info, FailOn::Never];
+
+    /// The spelling used by `--fail-on`, `uplint.toml` and the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Info => "info",
+            FailOn::Never => "never",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FailOn> {
+        FailOn::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// Exit codes of CONTRACT §2, decided in this one place.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const TOOL_ERROR: u8 = 2;
+}
+
 /// Ids of findings the host itself raises about inputs, next to the rules' ids.
 pub mod host_ids {
     /// An input file that could not be (fully) parsed.
@@ -50,19 +94,6 @@ pub mod host_ids {
     pub const NOT_UNDERSTOOD: &str = "not-understood";
     /// A file or folder that was not read (links, unreadable entries).
     pub const SKIPPED_ENTRY: &str = "skipped-entry";
-}
-
-/// Where a finding is, computed while the file's text is at hand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
-pub struct Location {
-    /// 1-based line and character column of the start and end.
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-    /// Byte range in the file as it is on disk (before decoding).
-    pub byte_offset: usize,
-    pub byte_length: usize,
 }
 
 /// One problem found in the estate.

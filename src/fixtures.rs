@@ -133,7 +133,7 @@ pub fn run_case(case: Case, rule_files: impl FnOnce() -> Vec<RuleFile>) -> CaseR
     if set.rules.is_empty() {
         problems.push(format!("no rule {} is loaded", case.rule));
     }
-    let result = crate::rules::eval::check(&[case.dir.join("bundle")], &set, &mut db);
+    let result = crate::check::check(&[case.dir.join("bundle")], &set, &mut db);
     problems.extend(result.open_errors.iter().cloned());
     problems.extend(result.rule_problems.iter().map(|p| p.message.clone()));
     problems.extend(

@@ -6,6 +6,7 @@
 //! reports format ([`report`]). The command line ([`cli`]) only wires these together.
 
 pub mod bundle;
+pub mod check;
 
 pub mod facts;
 pub mod finding;

@@ -172,7 +172,7 @@ pub fn missing_computers(doc: &Document, computers: &[&str]) -> Vec<PlanError> {
     let known = |name: &str| {
         computers
             .iter()
-            .any(|c| crate::rules::api::same_computer_name(c, name))
+            .any(|c| crate::model::same_computer_name(c, name))
     };
     for (list, keys) in [
         ("upgrades", &["server"][..]),

@@ -544,6 +544,19 @@ impl Builder {
     }
 }
 
+/// Computer names compare case-insensitively and ignore a DNS suffix: `vmm01.contoso.local`
+/// is `VMM01`.
+pub fn same_computer_name(a: &str, b: &str) -> bool {
+    let short = |s: &str| {
+        s.trim()
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    !a.trim().is_empty() && short(a) == short(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,5 +580,12 @@ mod tests {
             Some(Scalar::Int(2))
         );
         assert_eq!(doc.path(doc.children(a)[1]), "a[1]");
+    }
+
+    #[test]
+    fn computer_names_ignore_case_and_dns_suffix() {
+        assert!(same_computer_name("vmm01.contoso.local", "VMM01"));
+        assert!(!same_computer_name("VMM02", "VMM01"));
+        assert!(!same_computer_name("", ""));
     }
 }

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::term::{self, termcolor};
 
-use super::{FailOn, ReportInput};
-use crate::finding::{Finding, Outcome, Severity, host_ids};
+use super::ReportInput;
+use crate::finding::{FailOn, Finding, Outcome, Severity, exit, host_ids};
 use crate::source::FileId;
 
 /// The one rendering configuration, shared by the CLI and the tests.
@@ -154,9 +154,7 @@ fn summary(input: &ReportInput) -> String {
         "uplint could not do everything asked (see the errors above): exit 2"
     } else if !r.complete() {
         "the run is INCOMPLETE: not everything was read (see the input-error, skipped-entry or no-computers findings above)"
-    } else if input.fail_on == FailOn::Never
-        || super::exit_code(r, input.fail_on) == super::exit::OK
-    {
+    } else if input.fail_on == FailOn::Never || r.exit_code(input.fail_on) == exit::OK {
         "the run is complete"
     } else {
         "the run is complete; findings at or above --fail-on make it fail"

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::{ReportInput, exit_code};
+use super::ReportInput;
 use crate::finding::{Finding, Outcome, Severity};
 use crate::source::{SourceDb, Span};
 
@@ -58,7 +58,7 @@ pub struct SeverityCounts {
 pub struct Location {
     pub file: String,
     #[serde(flatten)]
-    pub at: crate::finding::Location,
+    pub at: crate::source::Location,
 }
 
 #[derive(Serialize)]
@@ -145,13 +145,8 @@ pub fn build<'a>(input: &'a ReportInput) -> Report<'a> {
             version: env!("CARGO_PKG_VERSION"),
         },
         complete: r.complete(),
-        fail_on: match input.fail_on {
-            super::FailOn::Error => "error",
-            super::FailOn::Warning => "warning",
-            super::FailOn::Info => "info",
-            super::FailOn::Never => "never",
-        },
-        exit_code: exit_code(r, input.fail_on),
+        fail_on: input.fail_on.as_str(),
+        exit_code: r.exit_code(input.fail_on),
         summary: Summary {
             files: r.files.len(),
             computers: r.computers,

@@ -6,56 +6,10 @@ pub mod json;
 
 use std::path::Path;
 
-use crate::finding::{Outcome, Severity};
+use crate::check::RunResult;
+use crate::finding::{FailOn, Outcome, Severity};
 use crate::rules::RuleSet;
-use crate::rules::eval::RunResult;
 use crate::source::SourceDb;
-
-/// The level at or above which findings make the run fail (`--fail-on`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Info,
-    Never,
-}
-
-impl FailOn {
-    pub fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::Never => None,
-        }
-    }
-}
-
-/// Exit codes of CONTRACT §2, decided in this one place.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FINDINGS: u8 = 1;
-    pub const TOOL_ERROR: u8 = 2;
-}
-
-/// What a run exits with: 2 when uplint could not do what was asked (a rule failed, the plan or
-/// a bundle is unusable), 1 when a finding reached `fail_on` or the run was incomplete, else 0.
-pub fn exit_code(result: &RunResult, fail_on: FailOn) -> u8 {
-    if !result.rule_problems.is_empty()
-        || !result.plan_errors.is_empty()
-        || !result.open_errors.is_empty()
-    {
-        return exit::TOOL_ERROR;
-    }
-    let failing = fail_on
-        .threshold()
-        .is_some_and(|t| result.findings.iter().any(|f| f.severity >= t));
-    if failing || !result.complete() {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    }
-}
 
 /// Everything a reporter may use.
 pub struct ReportInput<'a> {

@@ -763,24 +763,13 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
         .register_fn("data", data)
         .register_fn("option", option)
         .register_fn("export_command", export_command)
-        .register_fn("same_name", |a: &str, b: &str| same_computer_name(a, b));
+        .register_fn("same_name", |a: &str, b: &str| {
+            crate::model::same_computer_name(a, b)
+        });
 }
 
 fn parse_or_throw(s: &str) -> Result<Version, Box<EvalAltResult>> {
     Version::parse(s).ok_or_else(|| format!("\"{s}\" is not a version number").into())
-}
-
-/// Computer names compare case-insensitively and ignore a DNS suffix: `vmm01.contoso.local`
-/// is `VMM01`.
-pub fn same_computer_name(a: &str, b: &str) -> bool {
-    let short = |s: &str| {
-        s.trim()
-            .split('.')
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase()
-    };
-    !a.trim().is_empty() && short(a) == short(b)
 }
 
 #[cfg(test)]
@@ -811,12 +800,5 @@ mod tests {
         for bad in ["", "R2", "3.2.8145.0", "2012 Beta", "4.5 SPx"] {
             assert!(Version::parse_release(bad).is_none(), "{bad}");
         }
-    }
-
-    #[test]
-    fn computer_names_ignore_case_and_dns_suffix() {
-        assert!(same_computer_name("vmm01.contoso.local", "VMM01"));
-        assert!(!same_computer_name("VMM02", "VMM01"));
-        assert!(!same_computer_name("", ""));
     }
 }

@@ -10,7 +10,7 @@
 
 pub mod api;
 pub mod engine;
-pub mod eval;
+pub mod invoke;
 pub mod meta;
 mod timestamp;
 
@@ -403,10 +403,10 @@ impl RuleSet {
 /// One worker thread's engine and compiled rules. Measured: sharing one engine across threads
 /// does not scale (its function caches are reference-counted and the cores fight over the
 /// counters), while an engine per thread costs ~0.2 ms once.
-pub(crate) struct Runtime {
+pub struct Runtime {
     generation: u64,
-    pub engine: Engine,
-    pub asts: Vec<Option<AST>>,
+    engine: Engine,
+    asts: Vec<Option<AST>>,
 }
 
 thread_local! {
@@ -414,7 +414,7 @@ thread_local! {
 }
 
 /// Runs `f` with this thread's runtime for `set`, building it on first use.
-pub(crate) fn with_runtime<T>(set: &RuleSet, f: impl FnOnce(&Runtime) -> T) -> T {
+pub fn with_runtime<T>(set: &RuleSet, f: impl FnOnce(&Runtime) -> T) -> T {
     RUNTIME.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.as_ref().is_none_or(|r| r.generation != set.generation) {
@@ -457,10 +457,7 @@ fn set_problem(db: &SourceDb, path: &str, rule: Option<&str>, err: RhaiError) ->
 }
 
 /// The innermost error of a chain of function calls, with the script it happened in.
-pub(crate) fn describe_eval_error(
-    err: &rhai::EvalAltResult,
-    path: &str,
-) -> (String, String, Position) {
+fn describe_eval_error(err: &rhai::EvalAltResult, path: &str) -> (String, String, Position) {
     use rhai::EvalAltResult as E;
     let mut source = path.to_owned();
     let mut at = err;
@@ -481,7 +478,7 @@ pub(crate) fn describe_eval_error(
 
 /// A hint for an error a rule author can fix: the closest host API name for an unknown
 /// function (`repor` → `report`).
-pub(crate) fn hint_for(message: &str) -> Option<String> {
+pub fn hint_for(message: &str) -> Option<String> {
     let name = message
         .strip_prefix("Function not found: ")?
         .split([' ', '('])
@@ -529,7 +526,7 @@ pub(crate) fn hint_for(message: &str) -> Option<String> {
 }
 
 /// Maps a Rhai position (1-based line, 1-based *character* column) to a byte span.
-pub(crate) fn span_of(db: &SourceDb, path: &str, pos: Position) -> Option<Span> {
+pub fn span_of(db: &SourceDb, path: &str, pos: Position) -> Option<Span> {
     let file = (0..db.len() as u32)
         .map(crate::source::FileId)
         .find(|f| db.name(*f) == path)?;

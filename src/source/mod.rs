@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 
 use codespan_reporting::files::{Error as FilesError, Files};
 
-pub use span::{FileId, Span};
+pub use span::{FileId, Location, Span};
 
 /// The encoding a file was decoded from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub struct Snippet {
     pub text: Arc<SourceText>,
     pub start: usize,
     pub end: usize,
-    pub location: crate::finding::Location,
+    pub location: Location,
 }
 
 impl SourceText {
@@ -160,11 +160,11 @@ impl SourceText {
     }
 
     /// Line, column and original byte range of a byte range of this text.
-    pub fn location(&self, start: usize, end: usize) -> crate::finding::Location {
+    pub fn location(&self, start: usize, end: usize) -> Location {
         let (line, column) = self.line_col(start);
         let (end_line, end_column) = self.line_col(end);
         let byte_offset = self.original_offset(start);
-        crate::finding::Location {
+        Location {
             line,
             column,
             end_line,

@@ -1,4 +1,7 @@
-//! Byte spans into decoded source text. Line and column are computed only when rendering.
+//! Byte spans into decoded source text, and the line/column [`Location`] a span is shown at.
+//! Line and column are computed only when a file's text is at hand.
+
+use serde::Serialize;
 
 /// Index of a file in the run's [`super::SourceDb`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -24,4 +27,17 @@ impl Span {
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
+}
+
+/// Where a span is in its file, computed while the file's text is at hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+pub struct Location {
+    /// 1-based line and character column of the start and end.
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// Byte range in the file as it is on disk (before decoding).
+    pub byte_offset: usize,
+    pub byte_length: usize,
 }

@@ -1,0 +1,54 @@
+//! What a piece of a check produces (findings, outcomes, failures, file reports), merged
+//! from the parallel workers into one before it is sorted.
+
+use std::sync::Arc;
+
+use super::FileReport;
+use super::failures::RuleFailure;
+use crate::finding::{Finding, OutcomeRecord};
+use crate::source::{Snippet, Span};
+
+#[derive(Default)]
+pub(super) struct Output {
+    pub findings: Vec<Finding>,
+    pub outcomes: Vec<OutcomeRecord>,
+    pub failures: Vec<RuleFailure>,
+    /// Per finding (by index in `findings`) the lines it points at, with the span moved into
+    /// them; registered in the source db once the parallel part is over.
+    pub snippets: Vec<(usize, Arc<Snippet>)>,
+    pub files: Vec<FileReport>,
+    pub evaluations: u64,
+    pub facts: Vec<(String, String, serde_json::Value)>,
+}
+
+impl Output {
+    pub fn merge(&mut self, other: Output) {
+        let shift = self.findings.len();
+        self.findings.extend(other.findings);
+        self.outcomes.extend(other.outcomes);
+        self.failures.extend(other.failures);
+        self.snippets.extend(
+            other
+                .snippets
+                .into_iter()
+                .map(|(i, snippet)| (i + shift, snippet)),
+        );
+        self.files.extend(other.files);
+        self.evaluations += other.evaluations;
+        self.facts.extend(other.facts);
+    }
+}
+
+/// A worker's own copies of the names every finding of a bundle carries.
+pub(super) struct LocalNames {
+    pub rules: Vec<Arc<str>>,
+    pub bundle: Arc<str>,
+}
+
+/// Where a finding is and what it saw; all optional.
+#[derive(Default)]
+pub(super) struct At {
+    pub span: Option<Span>,
+    pub path: Option<String>,
+    pub actual: Option<String>,
+}
