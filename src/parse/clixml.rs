@@ -1134,6 +1134,7 @@ impl<'t, 'a: 't> Emitter<'t, 'a> {
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
+    use crate::parse::test_support::{scalar, spanned};
 
     const HEAD: &str =
         "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">";
@@ -1144,20 +1145,6 @@ mod tests {
 
     fn read(text: &str) -> Parsed {
         parse(FileId(0), Arc::from(text))
-    }
-
-    fn at<'d>(doc: &'d Document, path: &str) -> Scalar<'d> {
-        let idx = doc
-            .lookup(Document::ROOT, path)
-            .unwrap_or_else(|| panic!("no {path}"));
-        doc.scalar(idx)
-    }
-
-    fn span_text<'t>(text: &'t str, doc: &Document, path: &str) -> &'t str {
-        let idx = doc
-            .lookup(Document::ROOT, path)
-            .unwrap_or_else(|| panic!("no {path}"));
-        &text[doc.span(idx).expect("span").range()]
     }
 
     fn clean(text: &str) -> Document {
@@ -1177,27 +1164,27 @@ mod tests {
         ));
         let doc = clean(&text);
         assert_eq!(doc.children(Document::ROOT).len(), 2);
-        assert_eq!(at(&doc, "0/Name"), Scalar::Str("web01"));
-        assert_eq!(at(&doc, "0/Cores"), Scalar::Int(4));
+        assert_eq!(scalar(&doc, "0/Name"), Scalar::Str("web01"));
+        assert_eq!(scalar(&doc, "0/Cores"), Scalar::Int(4));
         assert_eq!(
-            at(&doc, "0/@types/0"),
+            scalar(&doc, "0/@types/0"),
             Scalar::Str("System.Management.Automation.PSCustomObject")
         );
-        assert_eq!(at(&doc, "0/@string"), Scalar::Str("@{Name=web01}"));
-        assert_eq!(at(&doc, "1/@types/1"), Scalar::Str("System.Object"));
-        assert_eq!(at(&doc, "1/Name"), Scalar::Str("db01"));
-        assert_eq!(span_text(&text, &doc, "0/Name"), "<S N=\"Name\">web01</S>");
-        assert_eq!(span_text(&text, &doc, "1/@types"), "<TNRef RefId=\"0\" />");
+        assert_eq!(scalar(&doc, "0/@string"), Scalar::Str("@{Name=web01}"));
+        assert_eq!(scalar(&doc, "1/@types/1"), Scalar::Str("System.Object"));
+        assert_eq!(scalar(&doc, "1/Name"), Scalar::Str("db01"));
+        assert_eq!(spanned(&text, &doc, "0/Name"), "<S N=\"Name\">web01</S>");
+        assert_eq!(spanned(&text, &doc, "1/@types"), "<TNRef RefId=\"0\" />");
         assert_eq!(
-            span_text(&text, &doc, "1/@types/0"),
+            spanned(&text, &doc, "1/@types/0"),
             "<T>System.Management.Automation.PSCustomObject</T>"
         );
         let name = doc.lookup(Document::ROOT, "0/Name").expect("name");
         assert_eq!(doc.path(name), "[0].Name");
         let t = doc.lookup(Document::ROOT, "1/@types/0").expect("type");
         assert_eq!(doc.path(t), "[1].@types[0]");
-        assert!(span_text(&text, &doc, "0").starts_with("<Obj RefId=\"0\">"));
-        assert!(span_text(&text, &doc, "0").ends_with("</Obj>"));
+        assert!(spanned(&text, &doc, "0").starts_with("<Obj RefId=\"0\">"));
+        assert!(spanned(&text, &doc, "0").ends_with("</Obj>"));
     }
 
     #[test]
@@ -1217,7 +1204,7 @@ mod tests {
             "<Nil N=\"nil\" /></MS></Obj>"
         ));
         let doc = clean(&text);
-        let s = |k: &str| at(&doc, &format!("0/{k}"));
+        let s = |k: &str| scalar(&doc, &format!("0/{k}"));
         assert_eq!(s("s"), Scalar::Str("text"));
         assert_eq!(s("empty"), Scalar::Str(""));
         assert_eq!(s("selfclosed"), Scalar::Str(""));
@@ -1247,7 +1234,7 @@ mod tests {
         assert_eq!(s("sbk"), Scalar::Str("Get-Item *"));
         assert_eq!(s("ss"), Scalar::Str("01000000d08c9ddf"));
         assert_eq!(s("nil"), Scalar::Null);
-        assert_eq!(span_text(&text, &doc, "0/nil"), "<Nil N=\"nil\" />");
+        assert_eq!(spanned(&text, &doc, "0/nil"), "<Nil N=\"nil\" />");
     }
 
     #[test]
@@ -1255,8 +1242,8 @@ mod tests {
         let p = read(&objs("<I32>many</I32><B>yes</B><C>-1</C>"));
         assert!(p.errors.is_empty());
         assert_eq!(p.notes.len(), 3, "{:?}", p.notes);
-        assert_eq!(at(&p.doc, "0"), Scalar::Str("many"));
-        assert_eq!(at(&p.doc, "1"), Scalar::Str("yes"));
+        assert_eq!(scalar(&p.doc, "0"), Scalar::Str("many"));
+        assert_eq!(scalar(&p.doc, "1"), Scalar::Str("yes"));
     }
 
     #[test]
@@ -1272,22 +1259,22 @@ mod tests {
         ));
         let doc = clean(&text);
         assert_eq!(
-            at(&doc, "0/@entries/Function/@items/1"),
+            scalar(&doc, "0/@entries/Function/@items/1"),
             Scalar::Str("Set-Thing")
         );
-        assert_eq!(at(&doc, "0/@entries/Port"), Scalar::Int(5985));
-        assert_eq!(at(&doc, "0/@entries/7"), Scalar::Null);
-        assert_eq!(at(&doc, "1/@items/0"), Scalar::Int(1));
-        assert_eq!(at(&doc, "1/@items/1"), Scalar::Null);
+        assert_eq!(scalar(&doc, "0/@entries/Port"), Scalar::Int(5985));
+        assert_eq!(scalar(&doc, "0/@entries/7"), Scalar::Null);
+        assert_eq!(scalar(&doc, "1/@items/0"), Scalar::Int(1));
+        assert_eq!(scalar(&doc, "1/@items/1"), Scalar::Null);
         let item = doc
             .lookup(Document::ROOT, "0/@entries/Function/@items/1")
             .expect("item");
         assert_eq!(doc.path(item), "[0].@entries.Function.@items[1]");
         assert_eq!(
-            span_text(&text, &doc, "0/@entries/Port"),
+            spanned(&text, &doc, "0/@entries/Port"),
             "<I32 N=\"Value\">5985</I32>"
         );
-        assert!(span_text(&text, &doc, "0/@entries").starts_with("<DCT>"));
+        assert!(spanned(&text, &doc, "0/@entries").starts_with("<DCT>"));
     }
 
     #[test]
@@ -1301,9 +1288,9 @@ mod tests {
             "<Ref RefId=\"2\" />"
         ));
         let doc = clean(&text);
-        assert_eq!(at(&doc, "0/Again/Name"), Scalar::Str("hv01"));
-        assert_eq!(at(&doc, "0/Again/Disks/@items/1"), Scalar::Str("D:"));
-        assert_eq!(at(&doc, "1/@items/0"), Scalar::Str("C:"));
+        assert_eq!(scalar(&doc, "0/Again/Name"), Scalar::Str("hv01"));
+        assert_eq!(scalar(&doc, "0/Again/Disks/@items/1"), Scalar::Str("D:"));
+        assert_eq!(scalar(&doc, "1/@items/0"), Scalar::Str("C:"));
         for (copy, original) in [
             ("0/Again", "0/Host"),
             ("0/Again/Name", "0/Host/Name"),
@@ -1328,12 +1315,15 @@ mod tests {
             "<Ref RefId=\"1\" />"
         ));
         let doc = clean(&text);
-        assert_eq!(at(&doc, "0/Host/VMs/@items/0/@ref"), Scalar::Str("RefId 0"));
-        assert_eq!(at(&doc, "0/Host/Self/@ref"), Scalar::Str("RefId 1"));
-        // A copy made later, outside the cycle, still stops at the same place.
-        assert_eq!(at(&doc, "1/VMs/@items/0/@ref"), Scalar::Str("RefId 0"));
         assert_eq!(
-            span_text(&text, &doc, "0/Host/Self/@ref"),
+            scalar(&doc, "0/Host/VMs/@items/0/@ref"),
+            Scalar::Str("RefId 0")
+        );
+        assert_eq!(scalar(&doc, "0/Host/Self/@ref"), Scalar::Str("RefId 1"));
+        // A copy made later, outside the cycle, still stops at the same place.
+        assert_eq!(scalar(&doc, "1/VMs/@items/0/@ref"), Scalar::Str("RefId 0"));
+        assert_eq!(
+            spanned(&text, &doc, "0/Host/Self/@ref"),
             "<Ref N=\"Self\" RefId=\"1\" />"
         );
     }
@@ -1348,9 +1338,9 @@ mod tests {
         let p = read(&text);
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         let doc = p.doc;
-        assert_eq!(at(&doc, "1/@items/9999"), Scalar::Str("x"));
-        assert_eq!(at(&doc, "40/@ref"), Scalar::Str("RefId 0"));
-        assert_eq!(at(&doc, "41/@ref"), Scalar::Str("RefId 9"));
+        assert_eq!(scalar(&doc, "1/@items/9999"), Scalar::Str("x"));
+        assert_eq!(scalar(&doc, "40/@ref"), Scalar::Str("RefId 0"));
+        assert_eq!(scalar(&doc, "41/@ref"), Scalar::Str("RefId 9"));
         assert_eq!(p.notes.len(), 2, "{:?}", p.notes);
         assert!(
             p.notes[0].message.contains("21 references"),
@@ -1369,7 +1359,7 @@ mod tests {
         let p = read(&text);
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
-        assert_eq!(at(&p.doc, "1/@types/999"), Scalar::Str("x"));
+        assert_eq!(scalar(&p.doc, "1/@types/999"), Scalar::Str("x"));
         assert!(p.doc.len() < 250_000);
     }
 
@@ -1383,11 +1373,11 @@ mod tests {
             "<S N=\"Cdata\"><![CDATA[<raw>]]></S></MS></Obj>"
         ));
         let doc = clean(&text);
-        assert_eq!(at(&doc, "0/Line"), Scalar::Str("a\r\nb"));
-        assert_eq!(at(&doc, "0/Has Space"), Scalar::Str("x_y & z"));
-        assert_eq!(at(&doc, "0/Plain"), Scalar::Str("no_escape_x12_here"));
-        assert_eq!(at(&doc, "0/Emoji"), Scalar::Str("\u{1F600}"));
-        assert_eq!(at(&doc, "0/Cdata"), Scalar::Str("<raw>"));
+        assert_eq!(scalar(&doc, "0/Line"), Scalar::Str("a\r\nb"));
+        assert_eq!(scalar(&doc, "0/Has Space"), Scalar::Str("x_y & z"));
+        assert_eq!(scalar(&doc, "0/Plain"), Scalar::Str("no_escape_x12_here"));
+        assert_eq!(scalar(&doc, "0/Emoji"), Scalar::Str("\u{1F600}"));
+        assert_eq!(scalar(&doc, "0/Cdata"), Scalar::Str("<raw>"));
         assert_eq!(decode_x("plain"), None);
         assert_eq!(decode_x("_xD800_").as_deref(), Some("\u{FFFD}"));
     }
@@ -1402,7 +1392,7 @@ mod tests {
         assert_eq!(v.as_str(), "plain");
         let dbg = format!("{doc:?}");
         assert!(dbg.contains("Slice("), "{dbg}");
-        assert_eq!(at(&doc, "1"), Scalar::Str("aA"));
+        assert_eq!(scalar(&doc, "1"), Scalar::Str("aA"));
     }
 
     #[test]
@@ -1416,23 +1406,23 @@ mod tests {
         // The error string is reported (see `error_stream_*` below), and read with its stream.
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         let doc = p.doc;
-        assert_eq!(at(&doc, "1/@value"), Scalar::Str("boom\r\n"));
-        assert_eq!(at(&doc, "1/@stream"), Scalar::Str("Error"));
-        assert_eq!(at(&doc, "0/@stream"), Scalar::Str("progress"));
+        assert_eq!(scalar(&doc, "1/@value"), Scalar::Str("boom\r\n"));
+        assert_eq!(scalar(&doc, "1/@stream"), Scalar::Str("Error"));
+        assert_eq!(scalar(&doc, "0/@stream"), Scalar::Str("progress"));
         assert_eq!(
-            span_text(&text, &doc, "1/@value"),
+            spanned(&text, &doc, "1/@value"),
             "<S S=\"Error\">boom_x000D__x000A_</S>"
         );
         assert_eq!(
-            at(&doc, "0/Record/Activity"),
+            scalar(&doc, "0/Record/Activity"),
             Scalar::Str("Preparing modules")
         );
-        assert_eq!(at(&doc, "0/Record/PercentComplete"), Scalar::Int(-1));
-        assert_eq!(at(&doc, "0/Record/CurrentOperation"), Scalar::Null);
-        assert_eq!(at(&doc, "0/Record/Type"), Scalar::Str("Completed"));
-        assert_eq!(at(&doc, "0/Record/StatusDescription"), Scalar::Str(" "));
+        assert_eq!(scalar(&doc, "0/Record/PercentComplete"), Scalar::Int(-1));
+        assert_eq!(scalar(&doc, "0/Record/CurrentOperation"), Scalar::Null);
+        assert_eq!(scalar(&doc, "0/Record/Type"), Scalar::Str("Completed"));
+        assert_eq!(scalar(&doc, "0/Record/StatusDescription"), Scalar::Str(" "));
         assert_eq!(
-            span_text(&text, &doc, "0/SourceId"),
+            spanned(&text, &doc, "0/SourceId"),
             "<I64 N=\"SourceId\">1</I64>"
         );
     }
@@ -1444,12 +1434,12 @@ mod tests {
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
         assert!(text[p.notes[0].span.start as usize..].starts_with("NULL"));
-        assert_eq!(at(&p.doc, "0"), Scalar::Str("ok"));
+        assert_eq!(scalar(&p.doc, "0"), Scalar::Str("ok"));
         // The marker and the XML on one line.
         let text = format!("#< CLIXML{}", objs("<I32>3</I32>"));
         let doc = clean(&text);
-        assert_eq!(at(&doc, "0"), Scalar::Int(3));
-        assert_eq!(span_text(&text, &doc, "0"), "<I32>3</I32>");
+        assert_eq!(scalar(&doc, "0"), Scalar::Int(3));
+        assert_eq!(spanned(&text, &doc, "0"), "<I32>3</I32>");
     }
 
     #[test]
@@ -1463,14 +1453,14 @@ mod tests {
         let p = read(&text);
         assert!(p.notes.is_empty(), "{:?}", p.notes);
         assert_eq!(p.doc.children(Document::ROOT).len(), 1);
-        let joined = at(&p.doc, "0/@value").to_string();
+        let joined = scalar(&p.doc, "0/@value").to_string();
         assert!(
             joined.starts_with(
                 "Get-Thing : Access is denied. Ask \r\nyour administrator.\r\nAt line:3"
             )
         );
-        assert!(span_text(&text, &p.doc, "0").starts_with("<S S=\"Error\">Get-Thing"));
-        assert!(span_text(&text, &p.doc, "0").ends_with("Denied,Get-Thing_x000D__x000A_</S>"));
+        assert!(spanned(&text, &p.doc, "0").starts_with("<S S=\"Error\">Get-Thing"));
+        assert!(spanned(&text, &p.doc, "0").ends_with("Denied,Get-Thing_x000D__x000A_</S>"));
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         assert_eq!(
             p.errors[0].message,
@@ -1490,17 +1480,17 @@ mod tests {
         );
         let p = read(&text);
         let doc = &p.doc;
-        assert_eq!(at(doc, "0/Name"), Scalar::Str("web01"));
+        assert_eq!(scalar(doc, "0/Name"), Scalar::Str("web01"));
         assert_eq!(doc.lookup(Document::ROOT, "0/@stream"), None);
-        assert_eq!(at(doc, "1/@stream"), Scalar::Str("warning"));
-        assert_eq!(at(doc, "1/@value"), Scalar::Str("disk nearly full"));
-        assert_eq!(span_text(&text, doc, "1/@stream"), "warning");
+        assert_eq!(scalar(doc, "1/@stream"), Scalar::Str("warning"));
+        assert_eq!(scalar(doc, "1/@value"), Scalar::Str("disk nearly full"));
+        assert_eq!(spanned(&text, doc, "1/@stream"), "warning");
         assert_eq!(
-            at(doc, "2/@value"),
+            scalar(doc, "2/@value"),
             Scalar::Str("Cannot find path 'D:\\x'.\r\n")
         );
-        assert_eq!(at(doc, "3/@stream"), Scalar::Str("information"));
-        assert_eq!(at(doc, "3/MessageData"), Scalar::Str("hi"));
+        assert_eq!(scalar(doc, "3/@stream"), Scalar::Str("information"));
+        assert_eq!(scalar(doc, "3/MessageData"), Scalar::Str("hi"));
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         assert_eq!(
             p.errors[0].message,
@@ -1514,7 +1504,7 @@ mod tests {
             "#< CLIXML\n{HEAD}<Obj RefId=\"0\"><TN RefId=\"0\"><T>A</T></TN></Obj></Objs>{HEAD}<Obj RefId=\"0\"><TN RefId=\"0\"><T>B</T></TN></Obj><Obj RefId=\"1\"><TNRef RefId=\"0\" /></Obj></Objs>"
         );
         let doc = clean(&text);
-        assert_eq!(at(&doc, "2/@types/0"), Scalar::Str("B"));
+        assert_eq!(scalar(&doc, "2/@types/0"), Scalar::Str("B"));
     }
 
     #[test]
@@ -1524,8 +1514,8 @@ mod tests {
         let p = read(text);
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         assert_eq!(p.errors[0].span.start as usize, text.len() - 1);
-        assert_eq!(at(&p.doc, "0/Name"), Scalar::Str("web01"));
-        assert_eq!(at(&p.doc, "0/Other"), Scalar::Str("cut"));
+        assert_eq!(scalar(&p.doc, "0/Name"), Scalar::Str("web01"));
+        assert_eq!(scalar(&p.doc, "0/Other"), Scalar::Str("cut"));
         let p = read("#< CLIXML\r\n");
         assert_eq!(p.errors.len(), 1);
         assert!(p.errors[0].message.contains("no `<Objs>`"));
@@ -1541,7 +1531,7 @@ mod tests {
             text[at_err..].starts_with("</I32>") || text[..at_err].ends_with("</I32>"),
             "{at_err}"
         );
-        assert_eq!(at(&p.doc, "0/Name"), Scalar::Str("web01"));
+        assert_eq!(scalar(&p.doc, "0/Name"), Scalar::Str("web01"));
     }
 
     #[test]
@@ -1578,8 +1568,8 @@ mod tests {
         ));
         let p = read(&text);
         assert!(p.errors.is_empty());
-        assert_eq!(at(&p.doc, "0/Odd"), Scalar::Str("text"));
-        assert_eq!(at(&p.doc, "0/Nested/Inner"), Scalar::Str("v"));
+        assert_eq!(scalar(&p.doc, "0/Odd"), Scalar::Str("text"));
+        assert_eq!(scalar(&p.doc, "0/Nested/Inner"), Scalar::Str("v"));
         assert_eq!(p.notes.len(), 2, "{:?}", p.notes);
         assert!(p.notes[0].message.contains("`<Foo>`"));
         assert_eq!(&text[p.notes[0].span.start as usize..][..4], "<Foo");

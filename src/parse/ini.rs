@@ -278,7 +278,7 @@ fn unquote(raw: &str, at: usize) -> Result<(Value, usize, usize), ()> {
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
-    use crate::parse::test_support::realworld;
+    use crate::parse::test_support::{realworld, spanned};
 
     const SQL: &str = ";SQL Server 2022 Configuration File\r\n[OPTIONS]\r\n\r\n; Setup work flow. \r\n\r\nACTION=\"Upgrade\"\r\nINSTANCENAME=\"SQLTEST01\"  \r\nQUIET=\"True\"\r\nSQLSYSADMINACCOUNTS=\"FABRIKAM\\dba1\" \"FABRIKAM\\dba2\"\r\nFEATURES=SQLENGINE,FULLTEXT\r\nNOTE=\"say \"\"hi\"\"\"\r\n";
 
@@ -291,11 +291,6 @@ mod tests {
             .map(|n| doc.scalar(n).to_string())
     }
 
-    fn span_text<'a>(doc: &Document, text: &'a str, path: &str) -> &'a str {
-        let n = doc.lookup(Document::ROOT, path).expect("node");
-        &text[doc.span(n).expect("span").range()]
-    }
-
     #[test]
     fn sql_configuration_file_strips_quotes_with_spans_inside() {
         assert!(recognize(SQL));
@@ -305,10 +300,10 @@ mod tests {
         let doc = &parsed.doc;
         assert_eq!(doc.kind, DocKind::Ini);
         assert_eq!(get(doc, "OPTIONS/ACTION").as_deref(), Some("Upgrade"));
-        assert_eq!(span_text(doc, SQL, "OPTIONS/ACTION"), "Upgrade");
-        assert_eq!(span_text(doc, SQL, "OPTIONS/INSTANCENAME"), "SQLTEST01");
+        assert_eq!(spanned(SQL, doc, "OPTIONS/ACTION"), "Upgrade");
+        assert_eq!(spanned(SQL, doc, "OPTIONS/INSTANCENAME"), "SQLTEST01");
         assert_eq!(
-            span_text(doc, SQL, "OPTIONS/SQLSYSADMINACCOUNTS"),
+            spanned(SQL, doc, "OPTIONS/SQLSYSADMINACCOUNTS"),
             "\"FABRIKAM\\dba1\" \"FABRIKAM\\dba2\""
         );
         assert_eq!(
@@ -316,7 +311,7 @@ mod tests {
             Some("SQLENGINE,FULLTEXT")
         );
         assert_eq!(get(doc, "OPTIONS/NOTE").as_deref(), Some("say \"hi\""));
-        assert_eq!(span_text(doc, SQL, "OPTIONS/NOTE"), "say \"\"hi\"\"");
+        assert_eq!(spanned(SQL, doc, "OPTIONS/NOTE"), "say \"\"hi\"\"");
         // Values stay text: setup reads `"True"` and `True` alike.
         let quiet = doc.lookup(Document::ROOT, "options/quiet").expect("quiet");
         assert_eq!(doc.scalar(quiet), Scalar::Str("True"));
@@ -330,7 +325,7 @@ mod tests {
         assert!(parsed.errors.is_empty());
         let doc = &parsed.doc;
         assert_eq!(
-            span_text(doc, VMM, "OPTIONS/TopContainerName"),
+            spanned(VMM, doc, "OPTIONS/TopContainerName"),
             "CN=VMMKeys,DC=fabrikam,DC=test"
         );
         assert_eq!(
@@ -354,7 +349,7 @@ mod tests {
         let proxy = doc.lookup(Document::ROOT, "Options/ProxyName").expect("p");
         let span = doc.span(proxy).expect("span");
         assert_eq!(span.start, span.end);
-        assert_eq!(span_text(doc, CM, "SQLConfigOptions/SQLSSBPort"), "4022");
+        assert_eq!(spanned(CM, doc, "SQLConfigOptions/SQLSSBPort"), "4022");
         let options = doc.lookup(Document::ROOT, "Options").expect("options");
         assert!(CM[doc.span(options).expect("span").range()].starts_with("[Options]"));
         assert!(CM[doc.span(options).expect("span").range()].ends_with("ProxyName="));
@@ -389,7 +384,7 @@ mod tests {
             get(&a.doc, "OPTIONS/ProductKey"),
             get(&b.doc, "OPTIONS/ProductKey")
         );
-        assert_eq!(span_text(&b.doc, &crlf, "OPTIONS/IndigoTcpPort"), "8100");
+        assert_eq!(spanned(&crlf, &b.doc, "OPTIONS/IndigoTcpPort"), "8100");
     }
 
     #[test]

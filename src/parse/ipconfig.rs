@@ -470,7 +470,7 @@ fn emit_field(b: &mut Builder, src: &str, f: &Field, english: bool) {
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
-    use crate::parse::test_support::realworld;
+    use crate::parse::test_support::{node, realworld, spanned};
 
     /// Invented host; the layout is ipconfig's.
     const SAMPLE: &str = "\r
@@ -509,15 +509,6 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
    Media State . . . . . . . . . . . : Media disconnected\r
 ";
 
-    fn node(doc: &Document, path: &str) -> u32 {
-        doc.lookup(Document::ROOT, path)
-            .unwrap_or_else(|| panic!("no {path}"))
-    }
-
-    fn text_at<'a>(doc: &Document, text: &'a str, path: &str) -> &'a str {
-        &text[doc.span(node(doc, path)).expect("span").range()]
-    }
-
     fn check_sample(text: &str) {
         assert!(recognize(text));
         let parsed = parse(FileId(0), Arc::from(text));
@@ -525,42 +516,42 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
         assert!(parsed.notes.is_empty(), "{:?}", parsed.notes);
         let doc = &parsed.doc;
         let g = "Windows IP Configuration";
-        assert_eq!(text_at(doc, text, &format!("{g}/Host Name")), "APPSRV07");
+        assert_eq!(spanned(text, doc, &format!("{g}/Host Name")), "APPSRV07");
         assert_eq!(
-            text_at(doc, text, &format!("{g}/Primary Dns Suffix")),
+            spanned(text, doc, &format!("{g}/Primary Dns Suffix")),
             "fabrikam.test"
         );
-        assert_eq!(text_at(doc, text, &format!("{g}/IP Routing Enabled")), "No");
+        assert_eq!(spanned(text, doc, &format!("{g}/IP Routing Enabled")), "No");
         assert_eq!(
-            text_at(doc, text, &format!("{g}/DNS Suffix Search List/1")),
+            spanned(text, doc, &format!("{g}/DNS Suffix Search List/1")),
             "lab.fabrikam.test"
         );
         assert_eq!(doc.children(node(doc, "adapters")).len(), 3);
-        assert_eq!(text_at(doc, text, "adapters/0/type"), "Ethernet adapter");
-        assert_eq!(text_at(doc, text, "adapters/0/name"), "Ethernet0");
+        assert_eq!(spanned(text, doc, "adapters/0/type"), "Ethernet adapter");
+        assert_eq!(spanned(text, doc, "adapters/0/name"), "Ethernet0");
         assert_eq!(
             doc.scalar(node(doc, "adapters/0/Connection-specific DNS Suffix")),
             Scalar::Str("")
         );
         assert_eq!(
-            text_at(doc, text, "adapters/0/Link-local IPv6 Address"),
+            spanned(text, doc, "adapters/0/Link-local IPv6 Address"),
             "fe80::1234:5678:9abc:def0%4"
         );
         assert_eq!(
-            text_at(doc, text, "adapters/0/Link-local IPv6 Address@State"),
+            spanned(text, doc, "adapters/0/Link-local IPv6 Address@State"),
             "Preferred"
         );
         assert_eq!(
-            text_at(doc, text, "adapters/0/IPv4 Address/1"),
+            spanned(text, doc, "adapters/0/IPv4 Address/1"),
             "10.20.30.41"
         );
         assert_eq!(
-            text_at(doc, text, "adapters/0/IPv4 Address@State/1"),
+            spanned(text, doc, "adapters/0/IPv4 Address@State/1"),
             "Duplicate"
         );
         assert_eq!(doc.children(node(doc, "adapters/0/Subnet Mask")).len(), 2);
-        assert_eq!(text_at(doc, text, "adapters/0/DNS Servers/0"), "10.20.30.2");
-        assert_eq!(text_at(doc, text, "adapters/0/DNS Servers/1"), "10.20.30.3");
+        assert_eq!(spanned(text, doc, "adapters/0/DNS Servers/0"), "10.20.30.2");
+        assert_eq!(spanned(text, doc, "adapters/0/DNS Servers/1"), "10.20.30.3");
         assert_eq!(
             doc.kind(node(doc, "adapters/0/Default Gateway")),
             NodeKind::Str
@@ -572,16 +563,16 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
             "the empty first value is dropped"
         );
         assert_eq!(
-            text_at(doc, text, "adapters/1/type"),
+            spanned(text, doc, "adapters/1/type"),
             "Wireless LAN adapter"
         );
-        assert_eq!(text_at(doc, text, "adapters/1/name"), "Wi-Fi");
+        assert_eq!(spanned(text, doc, "adapters/1/name"), "Wi-Fi");
         assert_eq!(
-            text_at(doc, text, "adapters/1/Media State"),
+            spanned(text, doc, "adapters/1/Media State"),
             "Media disconnected"
         );
         assert_eq!(
-            text_at(doc, text, "adapters/2/name"),
+            spanned(text, doc, "adapters/2/name"),
             "isatap.{00000000-1111-2222-3333-444444444444}"
         );
         let dns = node(doc, "adapters/0/DNS Servers/1");
@@ -611,7 +602,7 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
         let parsed = parse(FileId(0), Arc::from(text));
         assert!(parsed.errors.is_empty() && parsed.notes.is_empty());
         assert_eq!(
-            text_at(&parsed.doc, text, "adapters/0/IPv4 Address"),
+            spanned(text, &parsed.doc, "adapters/0/IPv4 Address"),
             "192.0.2.10"
         );
     }
@@ -624,15 +615,15 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
         assert!(parsed.errors.is_empty() && parsed.notes.is_empty());
         let doc = &parsed.doc;
         assert_eq!(
-            text_at(doc, text, "Windows IP Configuration/Host Name"),
+            spanned(text, doc, "Windows IP Configuration/Host Name"),
             "OLDPC"
         );
         assert_eq!(
-            text_at(doc, text, "adapters/0/name"),
+            spanned(text, doc, "adapters/0/name"),
             "Local Area Connection"
         );
-        assert_eq!(text_at(doc, text, "adapters/0/IP Address"), "192.0.2.50");
-        assert_eq!(text_at(doc, text, "adapters/0/DNS Servers/1"), "192.0.2.2");
+        assert_eq!(spanned(text, doc, "adapters/0/IP Address"), "192.0.2.50");
+        assert_eq!(spanned(text, doc, "adapters/0/DNS Servers/1"), "192.0.2.2");
     }
 
     #[test]
@@ -654,7 +645,7 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
         );
         let doc = &parsed.doc;
         assert_eq!(doc.children(node(doc, "adapters")).len(), 3);
-        assert_eq!(text_at(doc, &text, "adapters/0/name"), "Ethernet0");
+        assert_eq!(spanned(&text, doc, "adapters/0/name"), "Ethernet0");
     }
 
     #[test]
@@ -666,7 +657,7 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
         assert!(parsed.notes[0].message.contains("mid-way"));
         assert_eq!(parsed.doc.child(Document::ROOT, GLOBALS), None);
         assert_eq!(
-            text_at(&parsed.doc, text, "adapters/0/IPv4 Address"),
+            spanned(text, &parsed.doc, "adapters/0/IPv4 Address"),
             "192.0.2.10"
         );
     }
@@ -685,16 +676,16 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
         );
         let doc = &parsed.doc;
         assert_eq!(
-            text_at(doc, text, "Windows IP Configuration/Hostname"),
+            spanned(text, doc, "Windows IP Configuration/Hostname"),
             "PC-DE01"
         );
         assert_eq!(
-            text_at(doc, text, "adapters/0/name"),
+            spanned(text, doc, "adapters/0/name"),
             "Ethernet-Adapter Ethernet"
         );
         assert_eq!(doc.lookup(Document::ROOT, "adapters/0/type"), None);
         assert_eq!(
-            text_at(doc, text, "adapters/0/IPv4-Adresse"),
+            spanned(text, doc, "adapters/0/IPv4-Adresse"),
             "192.0.2.20(Bevorzugt)"
         );
     }
@@ -715,7 +706,7 @@ Tunnel adapter isatap.{00000000-1111-2222-3333-444444444444}:\r
             "Subnet Mask . . ."
         );
         assert_eq!(
-            text_at(&parsed.doc, cut, "adapters/0/IPv4 Address"),
+            spanned(cut, &parsed.doc, "adapters/0/IPv4 Address"),
             "10.20.30.40"
         );
     }

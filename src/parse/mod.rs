@@ -118,26 +118,7 @@ pub(crate) fn trim_start(text: &str) -> &str {
 
 /// What the parsers' unit tests share.
 #[cfg(test)]
-pub(crate) mod test_support {
-    use crate::model::{Document, Scalar};
-
-    /// A real-world sample from `../shared/realworld/`, or `None` where that folder is absent:
-    /// the samples are others' data, read in place and never copied into the project.
-    pub(crate) fn realworld(rel: &str) -> Option<Vec<u8>> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realworld/");
-        std::fs::read(format!("{dir}{rel}")).ok()
-    }
-
-    pub(crate) fn get<'a>(doc: &'a Document, path: &str) -> Option<Scalar<'a>> {
-        doc.lookup(Document::ROOT, path).map(|n| doc.scalar(n))
-    }
-
-    /// The source text a node's span covers.
-    pub(crate) fn spanned<'a>(text: &'a str, doc: &Document, path: &str) -> &'a str {
-        let n = doc.lookup(Document::ROOT, path).expect(path);
-        &text[doc.span(n).expect("span").range()]
-    }
-}
+pub(crate) mod test_support;
 
 #[cfg(test)]
 mod tests {

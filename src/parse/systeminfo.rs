@@ -382,7 +382,7 @@ impl Reader {
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
-    use crate::parse::test_support::realworld;
+    use crate::parse::test_support::{node, realworld, spanned};
 
     /// Invented machine; the layout (column 27, nested cards) is systeminfo's.
     const SAMPLE: &str = "\r
@@ -419,80 +419,71 @@ Hyper-V Requirements:      VM Monitor Mode Extensions: Yes\r
                            Data Execution Prevention Available: Yes\r
 ";
 
-    fn node(doc: &Document, path: &str) -> u32 {
-        doc.lookup(Document::ROOT, path)
-            .unwrap_or_else(|| panic!("no {path}"))
-    }
-
-    fn text_at<'a>(doc: &Document, text: &'a str, path: &str) -> &'a str {
-        &text[doc.span(node(doc, path)).expect("span").range()]
-    }
-
     fn check_sample(text: &str) {
         assert!(recognize(text));
         let parsed = parse(FileId(0), Arc::from(text));
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         assert!(parsed.notes.is_empty(), "{:?}", parsed.notes);
         let doc = &parsed.doc;
-        assert_eq!(text_at(doc, text, "Host Name"), "APPSRV07");
+        assert_eq!(spanned(text, doc, "Host Name"), "APPSRV07");
         assert_eq!(
-            text_at(doc, text, "OS Name"),
+            spanned(text, doc, "OS Name"),
             "Microsoft Windows Server 2016 Datacenter"
         );
         assert_eq!(
-            text_at(doc, text, "OS Version"),
+            spanned(text, doc, "OS Version"),
             "10.0.14393 N/A Build 14393"
         );
-        assert_eq!(text_at(doc, text, "Total Physical Memory"), "16,383 MB");
-        assert_eq!(text_at(doc, text, "Virtual Memory: Max Size"), "18,815 MB");
+        assert_eq!(spanned(text, doc, "Total Physical Memory"), "16,383 MB");
+        assert_eq!(spanned(text, doc, "Virtual Memory: Max Size"), "18,815 MB");
         assert_eq!(
             doc.scalar(node(doc, "Registered Organization")),
             Scalar::Str("")
         );
         assert_eq!(
-            text_at(doc, text, "Processor(s)/summary"),
+            spanned(text, doc, "Processor(s)/summary"),
             "2 Processor(s) Installed."
         );
         assert_eq!(
-            text_at(doc, text, "Processor(s)/items/1"),
+            spanned(text, doc, "Processor(s)/items/1"),
             "Intel64 Family 6 Model 85 Stepping 4 GenuineIntel ~2100 Mhz"
         );
-        assert_eq!(text_at(doc, text, "Hotfix(s)/items/1"), "KB5000002");
+        assert_eq!(spanned(text, doc, "Hotfix(s)/items/1"), "KB5000002");
         assert_eq!(doc.children(node(doc, "Hotfix(s)/items")).len(), 2);
         assert_eq!(
-            text_at(doc, text, "Page File Location(s)/1"),
+            spanned(text, doc, "Page File Location(s)/1"),
             "D:\\pagefile.sys"
         );
         let cards = node(doc, "Network Card(s)/items");
         assert_eq!(doc.children(cards).len(), 2);
         assert_eq!(
-            text_at(doc, text, "Network Card(s)/items/0/name"),
+            spanned(text, doc, "Network Card(s)/items/0/name"),
             "Contoso Virtual NIC"
         );
         assert_eq!(
-            text_at(doc, text, "Network Card(s)/items/0/Connection Name"),
+            spanned(text, doc, "Network Card(s)/items/0/Connection Name"),
             "Ethernet0"
         );
         assert_eq!(
-            text_at(doc, text, "Network Card(s)/items/0/DHCP Enabled"),
+            spanned(text, doc, "Network Card(s)/items/0/DHCP Enabled"),
             "No"
         );
         assert_eq!(
-            text_at(doc, text, "Network Card(s)/items/0/IP address(es)/1"),
+            spanned(text, doc, "Network Card(s)/items/0/IP address(es)/1"),
             "fe80::1234:5678:9abc:def0"
         );
         assert_eq!(
-            text_at(doc, text, "Network Card(s)/items/1/Status"),
+            spanned(text, doc, "Network Card(s)/items/1/Status"),
             "Media disconnected"
         );
         assert_eq!(
-            text_at(doc, text, "Hyper-V Requirements/VM Monitor Mode Extensions"),
+            spanned(text, doc, "Hyper-V Requirements/VM Monitor Mode Extensions"),
             "Yes"
         );
         assert_eq!(
-            text_at(
-                doc,
+            spanned(
                 text,
+                doc,
                 "Hyper-V Requirements/Virtualization Enabled In Firmware"
             ),
             "No"
@@ -517,7 +508,7 @@ Hyper-V Requirements:      VM Monitor Mode Extensions: Yes\r
         let parsed = parse(FileId(0), Arc::from(text));
         assert!(parsed.errors.is_empty());
         let doc = &parsed.doc;
-        assert!(text_at(doc, text, "Hyper-V Requirements/summary").starts_with("A hypervisor"));
+        assert!(spanned(text, doc, "Hyper-V Requirements/summary").starts_with("A hypervisor"));
     }
 
     #[test]
@@ -530,13 +521,13 @@ Hyper-V Requirements:      VM Monitor Mode Extensions: Yes\r
         assert_eq!(parsed.notes[0].message, FOREIGN_NOTE);
         assert_eq!(&text[parsed.notes[0].span.range()], "Hostname");
         let doc = &parsed.doc;
-        assert_eq!(text_at(doc, text, "Hostname"), "SRV-DE01");
+        assert_eq!(spanned(text, doc, "Hostname"), "SRV-DE01");
         assert_eq!(doc.child(Document::ROOT, "Host Name"), None);
-        assert!(text_at(doc, text, "Prozessor(en)/items/0").starts_with("Intel64"));
+        assert!(spanned(text, doc, "Prozessor(en)/items/0").starts_with("Intel64"));
         assert_eq!(
-            text_at(
-                doc,
+            spanned(
                 text,
+                doc,
                 "Hyper-V-Anforderungen/Virtualisierung in Firmware aktiviert"
             ),
             "Ja"
@@ -554,7 +545,7 @@ Hyper-V Requirements:      VM Monitor Mode Extensions: Yes\r
         let parsed = parse(FileId(0), Arc::from(text.as_str()));
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         assert_eq!(parsed.notes.len(), 1);
-        assert_eq!(text_at(&parsed.doc, &text, "Host Name"), "A1");
+        assert_eq!(spanned(&text, &parsed.doc, "Host Name"), "A1");
         assert_eq!(parsed.doc.children(Document::ROOT).len(), 2);
     }
 
@@ -570,7 +561,7 @@ Hyper-V Requirements:      VM Monitor Mode Extensions: Yes\r
         let parsed = parse(FileId(0), Arc::from(cut));
         assert_eq!(parsed.errors.len(), 1);
         assert_eq!(&cut[parsed.errors[0].span.start as usize..], "Total Ph");
-        assert_eq!(text_at(&parsed.doc, cut, "Host Name"), "APPSRV07");
+        assert_eq!(spanned(cut, &parsed.doc, "Host Name"), "APPSRV07");
     }
 
     #[test]

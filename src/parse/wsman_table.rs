@@ -339,6 +339,7 @@ fn is_child(parent: &str, name: &str, path: &str) -> bool {
 mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
+    use crate::parse::test_support::{node, spanned};
 
     /// Invented settings in the layout PowerShell 5.1 prints.
     const SERVICE: &str = "\r
@@ -359,15 +360,6 @@ System.String   EnableCompatibilityHttpsLis...                 false\r
 \r
 ";
 
-    fn node(doc: &Document, path: &str) -> u32 {
-        doc.lookup(Document::ROOT, path)
-            .unwrap_or_else(|| panic!("no {path}"))
-    }
-
-    fn text_at<'a>(doc: &Document, text: &'a str, path: &str) -> &'a str {
-        &text[doc.span(node(doc, path)).expect("span").range()]
-    }
-
     fn check_service(text: &str) {
         assert!(recognize(text));
         let parsed = parse(FileId(0), Arc::from(text));
@@ -379,11 +371,11 @@ System.String   EnableCompatibilityHttpsLis...                 false\r
         );
         let doc = &parsed.doc;
         assert_eq!(
-            text_at(doc, text, "WSManConfig"),
+            spanned(text, doc, "WSManConfig"),
             "Microsoft.WSMan.Management\\WSMan::localhost\\Service"
         );
         assert_eq!(
-            text_at(doc, text, "items/MaxConcurrentOperationsPerUser/Value"),
+            spanned(text, doc, "items/MaxConcurrentOperationsPerUser/Value"),
             "1500"
         );
         assert_eq!(
@@ -391,7 +383,7 @@ System.String   EnableCompatibilityHttpsLis...                 false\r
             Scalar::Str("1500")
         );
         assert_eq!(
-            text_at(doc, text, "items/MaxConcurrentOperationsPerUser/Type"),
+            spanned(text, doc, "items/MaxConcurrentOperationsPerUser/Type"),
             "System.String"
         );
         assert_eq!(
@@ -402,15 +394,15 @@ System.String   EnableCompatibilityHttpsLis...                 false\r
             None
         );
         assert_eq!(
-            text_at(doc, text, "items/MaxConnections/SourceOfValue"),
+            spanned(text, doc, "items/MaxConnections/SourceOfValue"),
             "GPO"
         );
-        assert_eq!(text_at(doc, text, "items/MaxConnections/Value"), "25");
+        assert_eq!(spanned(text, doc, "items/MaxConnections/Value"), "25");
         assert_eq!(
-            text_at(doc, text, "items/RootSDDL/Value"),
+            spanned(text, doc, "items/RootSDDL/Value"),
             "O:NSG:BAD:P(A;;GA;;;BA)S:P(AU;FA;GA;;;WD)"
         );
-        assert_eq!(text_at(doc, text, "items/Auth/Type"), "Container");
+        assert_eq!(spanned(text, doc, "items/Auth/Type"), "Container");
         assert_eq!(doc.lookup(Document::ROOT, "items/Auth/Value"), None);
         assert_eq!(
             doc.scalar(node(doc, "items/CertificateThumbprint/Value")),
@@ -441,9 +433,9 @@ System.String   EnableCompatibilityHttpsLis...                 false\r
         assert!(recognize(text));
         let parsed = parse(FileId(0), Arc::from(text));
         assert!(parsed.errors.is_empty() && parsed.notes.is_empty());
-        assert!(text_at(&parsed.doc, text, "WSManConfig").ends_with("WMI Provider\\Quotas"));
+        assert!(spanned(text, &parsed.doc, "WSManConfig").ends_with("WMI Provider\\Quotas"));
         assert_eq!(
-            text_at(&parsed.doc, text, "items/MaxShellsPerUser/Value"),
+            spanned(text, &parsed.doc, "items/MaxShellsPerUser/Value"),
             "30"
         );
     }
@@ -454,9 +446,9 @@ System.String   EnableCompatibilityHttpsLis...                 false\r
         let parsed = parse(FileId(0), Arc::from(text));
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let doc = &parsed.doc;
-        assert_eq!(text_at(doc, text, "items/auth/items/Basic/Value"), "true");
+        assert_eq!(spanned(text, doc, "items/auth/items/Basic/Value"), "true");
         assert_eq!(
-            text_at(doc, text, "items/Auth/items/Basic/SourceOfValue"),
+            spanned(text, doc, "items/Auth/items/Basic/SourceOfValue"),
             "GPO"
         );
         assert_eq!(parsed.notes.len(), 1);
@@ -470,7 +462,7 @@ System.String   EnableCompatibilityHttpsLis...                 false\r
         let parsed = parse(FileId(0), Arc::from(text));
         assert!(parsed.errors.is_empty());
         assert_eq!(
-            text_at(&parsed.doc, text, "items/Listener_1084132640/Keys"),
+            spanned(text, &parsed.doc, "items/Listener_1084132640/Keys"),
             "{Transport=HTTP, Address=*}"
         );
     }
