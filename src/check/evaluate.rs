@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use super::bundle_run::BundleRun;
-use super::failures::RuleFailure;
-use super::output::{At, LocalNames, Output};
+use super::output::{At, LocalNames, Output, RuleFailure};
 use crate::finding::{Outcome, OutcomeRecord};
 use crate::rules;
 use crate::rules::api::{BundleData, BundleSubject, Computer, Context};

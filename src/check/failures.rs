@@ -4,17 +4,8 @@ use std::collections::BTreeMap;
 
 use super::output::Output;
 use crate::finding::Outcome;
-use crate::rules::invoke::RuleError;
 use crate::rules::{self, Rule, RuleProblem, RuleSet};
 use crate::source::{SourceDb, Span};
-
-/// A rule that raised an error on a subject.
-pub(super) struct RuleFailure {
-    /// Index of the rule in the rule set.
-    pub rule: usize,
-    pub subject: String,
-    pub error: RuleError,
-}
 
 /// (rule index, message, script, line, column): failures that read the same are one problem.
 type FailureKey = (usize, String, String, Option<usize>, Option<usize>);

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::FileReport;
 use super::bundle_run::BundleRun;
 use super::output::{At, Output};
+use super::result::FileReport;
 use crate::bundle::BundleFile;
 use crate::finding::{Severity, host_ids};
 use crate::model::Document;

@@ -20,87 +20,23 @@ mod evaluate;
 mod failures;
 mod load;
 mod output;
+mod result;
 
-use crate::finding::{FailOn, Finding, OutcomeRecord, exit, host_ids};
-use crate::plan::PlanError;
-use crate::rules::{RuleProblem, RuleSet};
-use crate::source::{FileId, SourceDb, Span};
-use output::Output;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 
-/// What was made of one input file (for `inspect` and the summary).
-#[derive(Clone, Debug)]
-pub struct FileReport {
-    pub file: FileId,
-    pub bundle: String,
-    pub rel: String,
-    pub computer: Option<String>,
-    pub format: Option<&'static str>,
-    pub encoding: Option<&'static str>,
-    pub input_errors: usize,
-    /// `(fact key, value)` pairs this file supplied.
-    pub facts: Vec<(String, String)>,
-}
+use rayon::prelude::*;
 
-/// Everything a check run produced, sorted.
-#[derive(Debug, Default)]
-pub struct RunResult {
-    pub findings: Vec<Finding>,
-    pub outcomes: Vec<OutcomeRecord>,
-    /// Rules that failed to load or raised errors: each makes the exit code 2.
-    pub rule_problems: Vec<RuleProblem>,
-    pub plan_errors: Vec<PlanError>,
-    /// Bundles that could not be opened at all.
-    pub open_errors: Vec<String>,
-    pub files: Vec<FileReport>,
-    pub computers: usize,
-    /// Rule evaluations performed (rule × subject).
-    pub evaluations: u64,
-    /// With [`Options::keep_facts`]: each computer's facts as rules see them, by bundle and
-    /// computer.
-    pub facts: Vec<(String, String, serde_json::Value)>,
-}
-
-/// What a run keeps besides findings and outcomes.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
-    /// Keep every computer's facts document (for `inspect`); costs memory on big estates.
-    pub keep_facts: bool,
-}
-
-impl RunResult {
-    /// Complete means every input was read and every rule ran.
-    pub fn complete(&self) -> bool {
-        self.open_errors.is_empty()
-            && self.rule_problems.is_empty()
-            && !self.findings.iter().any(|f| {
-                [
-                    host_ids::INPUT_ERROR,
-                    host_ids::SKIPPED_ENTRY,
-                    host_ids::NO_COMPUTERS,
-                ]
-                .contains(&&*f.rule)
-            })
-    }
-
-    /// What a run exits with: 2 when uplint could not do what was asked (a rule failed, the plan or
-    /// a bundle is unusable), 1 when a finding reached `fail_on` or the run was incomplete, else 0.
-    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
-        if !self.rule_problems.is_empty()
-            || !self.plan_errors.is_empty()
-            || !self.open_errors.is_empty()
-        {
-            return exit::TOOL_ERROR;
-        }
-        let failing = fail_on
-            .threshold()
-            .is_some_and(|t| self.findings.iter().any(|f| f.severity >= t));
-        if failing || !self.complete() {
-            exit::FINDINGS
-        } else {
-            exit::OK
-        }
-    }
-}
+use crate::bundle::Bundle;
+use crate::finding::{Finding, Severity, host_ids};
+use crate::model::Document;
+use crate::plan::{self, PlanError};
+use crate::rules::RuleSet;
+use crate::rules::api::Computer;
+use crate::source::{SourceDb, Span};
+use bundle_run::BundleRun;
+use output::{At, Output};
+pub use result::{FileReport, Options, RunResult};
 
 /// Checks bundles with the rule set; `db` receives every file for rendering.
 pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -> RunResult {
@@ -138,8 +74,7 @@ pub fn check_with(
             bundle.files.len(),
             bundle.computers.len()
         ));
-        let (output, plan_errors) =
-            bundle_run::check_bundle(&bundle, first_file, rules, db, options);
+        let (output, plan_errors) = check_bundle(&bundle, first_file, rules, db, options);
         result.plan_errors.extend(plan_errors);
         result.computers += bundle.computers.len();
         all.merge(output);
@@ -193,4 +128,130 @@ pub fn sort_findings(findings: &mut [Finding], db: &SourceDb) {
         )
     }
     findings.sort_by(|a, b| key(a, db).cmp(&key(b, db)));
+}
+
+/// Checks one bundle: its entries, its plan, every computer (in parallel), then the
+/// bundle-level rules.
+fn check_bundle(
+    bundle: &Bundle,
+    first_file: u32,
+    rules: &RuleSet,
+    db: &mut SourceDb,
+    options: Options,
+) -> (Output, Vec<PlanError>) {
+    let mut run = BundleRun {
+        bundle,
+        display: Arc::from(bundle.display.as_str()),
+        rels: bundle
+            .files
+            .iter()
+            .map(|f| Arc::from(f.rel.as_str()))
+            .collect(),
+        computers: bundle
+            .computers
+            .iter()
+            .map(|c| Arc::from(c.name.as_str()))
+            .collect(),
+        rule_ids: rules
+            .rules
+            .iter()
+            .map(|r| Arc::from(r.meta.id.as_str()))
+            .collect(),
+        first_file,
+        rules,
+        ids: AtomicU32::new(rules.data_ids_end),
+        shared_docs: rules.data.values().cloned().collect(),
+        plan: None,
+        options,
+    };
+    let mut out = Output::default();
+    for (path, reason) in &bundle.skipped {
+        out.findings.push(run.host_finding(
+            host_ids::SKIPPED_ENTRY,
+            Severity::Warning,
+            None,
+            format!("`{path}` was not read: {reason}"),
+            At {
+                path: Some(path.clone()),
+                ..At::default()
+            },
+        ));
+    }
+    if bundle.computers.is_empty() {
+        // Pointing uplint at one computer's folder (or an empty one) would otherwise "pass".
+        let hint = if bundle.files.is_empty() {
+            "the folder is empty".to_owned()
+        } else {
+            format!(
+                "its {} file(s) sit directly in it; if it is one computer's folder, point uplint at the folder that contains it",
+                bundle.files.len()
+            )
+        };
+        out.findings.push(run.host_finding(
+            host_ids::NO_COMPUTERS,
+            Severity::Error,
+            None,
+            format!("`{}` has no computer folders, so nothing was checked: a bundle holds one folder per computer (VMM01/, SQL01/, ...); {hint}", bundle.display),
+            At::default(),
+        ));
+    }
+    let mut plan_errors = Vec::new();
+    if let Some(i) = bundle.plan {
+        let loaded = load::load_file(&run, i);
+        out.merge(loaded.output);
+        if let Some(text) = &loaded.text {
+            db.set_text(run.file_id(i), text.clone());
+        }
+        if let Some(doc) = loaded.doc {
+            if loaded.clean && doc.kind == crate::model::DocKind::Json {
+                plan_errors = plan::validate(&doc);
+                let names: Vec<&str> = bundle.computers.iter().map(|c| c.name.as_str()).collect();
+                for missing in plan::missing_computers(&doc, &names) {
+                    out.findings.push(run.host_finding(
+                        host_ids::PLAN_COMPUTER_MISSING,
+                        Severity::Error,
+                        None,
+                        missing.message,
+                        At {
+                            span: missing.span,
+                            ..At::default()
+                        },
+                    ));
+                }
+                run.plan = Some(doc.clone());
+                run.shared_docs.push(doc);
+            } else if loaded.clean {
+                plan_errors.push(PlanError {
+                    span: doc.span(Document::ROOT),
+                    message: "plan.json must be a JSON object".into(),
+                });
+            }
+        }
+    }
+    let root_docs: Vec<Output> = bundle
+        .root_files()
+        .map(|i| {
+            let loaded = load::load_file(&run, i);
+            if let Some(doc) = loaded.doc {
+                run.shared_docs.push(doc);
+            }
+            loaded.output
+        })
+        .collect();
+    root_docs.into_iter().for_each(|o| out.merge(o));
+    run.shared_docs.sort_by_key(|d| d.base);
+
+    let per_computer: Vec<(Output, Option<Computer>)> = bundle
+        .computers
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| computer::check_computer(&run, i, c))
+        .collect();
+    let mut computers = Vec::with_capacity(per_computer.len());
+    for (o, c) in per_computer {
+        out.merge(o);
+        computers.extend(c);
+    }
+    out.merge(evaluate::run_bundle_rules(&run, computers));
+    (out, plan_errors)
 }

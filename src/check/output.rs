@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::FileReport;
-use super::failures::RuleFailure;
+use super::result::FileReport;
 use crate::finding::{Finding, OutcomeRecord};
+use crate::rules::invoke::RuleError;
 use crate::source::{Snippet, Span};
 
 #[derive(Default)]
@@ -51,4 +51,12 @@ pub(super) struct At {
     pub span: Option<Span>,
     pub path: Option<String>,
     pub actual: Option<String>,
+}
+
+/// A rule that raised an error on a subject.
+pub(super) struct RuleFailure {
+    /// Index of the rule in the rule set.
+    pub rule: usize,
+    pub subject: String,
+    pub error: RuleError,
 }

@@ -1,0 +1,82 @@
+//! What a check produces, as reporters see it: findings, outcomes, rule problems and what was
+//! made of every input file, already sorted.
+
+use crate::finding::{FailOn, Finding, OutcomeRecord, exit, host_ids};
+use crate::plan::PlanError;
+use crate::rules::RuleProblem;
+use crate::source::FileId;
+
+/// What was made of one input file (for `inspect` and the summary).
+#[derive(Clone, Debug)]
+pub struct FileReport {
+    pub file: FileId,
+    pub bundle: String,
+    pub rel: String,
+    pub computer: Option<String>,
+    pub format: Option<&'static str>,
+    pub encoding: Option<&'static str>,
+    pub input_errors: usize,
+    /// `(fact key, value)` pairs this file supplied.
+    pub facts: Vec<(String, String)>,
+}
+
+/// Everything a check run produced, sorted.
+#[derive(Debug, Default)]
+pub struct RunResult {
+    pub findings: Vec<Finding>,
+    pub outcomes: Vec<OutcomeRecord>,
+    /// Rules that failed to load or raised errors: each makes the exit code 2.
+    pub rule_problems: Vec<RuleProblem>,
+    pub plan_errors: Vec<PlanError>,
+    /// Bundles that could not be opened at all.
+    pub open_errors: Vec<String>,
+    pub files: Vec<FileReport>,
+    pub computers: usize,
+    /// Rule evaluations performed (rule × subject).
+    pub evaluations: u64,
+    /// With [`Options::keep_facts`]: each computer's facts as rules see them, by bundle and
+    /// computer.
+    pub facts: Vec<(String, String, serde_json::Value)>,
+}
+
+/// What a run keeps besides findings and outcomes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Keep every computer's facts document (for `inspect`); costs memory on big estates.
+    pub keep_facts: bool,
+}
+
+impl RunResult {
+    /// Complete means every input was read and every rule ran.
+    pub fn complete(&self) -> bool {
+        self.open_errors.is_empty()
+            && self.rule_problems.is_empty()
+            && !self.findings.iter().any(|f| {
+                [
+                    host_ids::INPUT_ERROR,
+                    host_ids::SKIPPED_ENTRY,
+                    host_ids::NO_COMPUTERS,
+                ]
+                .contains(&&*f.rule)
+            })
+    }
+
+    /// What a run exits with: 2 when uplint could not do what was asked (a rule failed, the plan or
+    /// a bundle is unusable), 1 when a finding reached `fail_on` or the run was incomplete, else 0.
+    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
+        if !self.rule_problems.is_empty()
+            || !self.plan_errors.is_empty()
+            || !self.open_errors.is_empty()
+        {
+            return exit::TOOL_ERROR;
+        }
+        let failing = fail_on
+            .threshold()
+            .is_some_and(|t| self.findings.iter().any(|f| f.severity >= t));
+        if failing || !self.complete() {
+            exit::FINDINGS
+        } else {
+            exit::OK
+        }
+    }
+}
