@@ -353,8 +353,11 @@ fn read_quoted(s: &str, from: usize) -> Option<(String, usize)> {
         match bytes[i] {
             b'\\' if i + 1 < bytes.len() => {
                 out.push_str(&s[run..i]);
-                out.push(bytes[i + 1] as char);
-                i += 2;
+                // The escaped character may be any character, not one byte: `"\é"` must not
+                // split é's two bytes (it did, and slicing there panicked).
+                let escaped = s[i + 1..].chars().next().unwrap_or('\\');
+                out.push(escaped);
+                i += 1 + escaped.len_utf8();
                 run = i;
             }
             b'"' => {
@@ -456,6 +459,22 @@ mod tests {
         );
         let span = doc.span(pv).expect("span");
         assert_eq!(&SAMPLE[span.range()], "\"3.2.8145.0\"");
+    }
+
+    #[test]
+    fn a_backslash_before_a_non_ascii_character_escapes_the_whole_character() {
+        // Found by attacking uplint: `"a"="\é"` panicked ("byte index is not a char boundary").
+        let text = "Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\X]\n\"\\é\"=\"\\é\\日\\\"x\"\n\"B\"=\"ok\"\n";
+        let parsed = parse(FileId(0), Arc::from(text));
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let key = parsed
+            .doc
+            .child(Document::ROOT, "HKEY_LOCAL_MACHINE\\X")
+            .expect("key");
+        let value = parsed.doc.child(key, "é").expect("the name unescaped");
+        assert_eq!(parsed.doc.scalar(value), Scalar::Str("é日\"x"));
+        let b = parsed.doc.child(key, "B").expect("later values still read");
+        assert_eq!(parsed.doc.scalar(b), Scalar::Str("ok"));
     }
 
     #[test]
