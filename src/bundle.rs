@@ -7,30 +7,31 @@
 //! of the bundle, so they are listed as skipped instead. A zip is read in place, never
 //! extracted; nothing here opens a file for writing.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Limits that keep a hostile or damaged archive from exhausting memory.
-pub mod limits {
-    /// A zip bundle is read into memory once; larger archives must be extracted first.
-    pub const MAX_ARCHIVE_BYTES: u64 = 2 << 30;
-    pub const MAX_ENTRIES: usize = 200_000;
-    /// Per file, after decompression (checked while reading, not trusted from the header).
-    pub const MAX_ENTRY_BYTES: u64 = 256 << 20;
-}
+use crate::limits::{Limits, how_to_raise};
+
+/// A zip bundle is read into memory once; larger archives must be extracted first.
+pub const MAX_ARCHIVE_BYTES: u64 = 2 << 30;
 
 /// One file of a bundle.
 #[derive(Clone, Debug)]
 pub struct BundleFile {
-    /// Path inside the bundle, with `/` separators (`VMM01/vmm-registry.reg`).
+    /// Path inside the bundle, with `/` separators (`VMM01/vmm-registry.reg`). A name that is
+    /// not valid UTF-8 shows each invalid byte as `\xNN`, so two names never read the same.
     pub rel: String,
+    /// The file on disk, from the names as the file system gave them (not from `rel`).
     pub abs: PathBuf,
     /// Index into [`Bundle::computers`], or `None` for files at the bundle root.
     pub computer: Option<usize>,
     /// For a zip bundle, the entry's index in the archive.
     pub entry: Option<usize>,
+    /// Why the file will not be read although it is listed (a limit it would pass).
+    pub refused: Option<String>,
 }
 
 /// A zip bundle: the archive's bytes and its parsed directory. Cloning the archive handle is
@@ -64,6 +65,7 @@ pub struct Bundle {
     /// Entries that were not read, with the reason (links, unreadable folders).
     pub skipped: Vec<(String, String)>,
     pub zip: Option<Arc<ZipSource>>,
+    pub limits: Limits,
 }
 
 impl Bundle {
@@ -75,22 +77,51 @@ impl Bundle {
         }
     }
 
-    /// The bytes of one file, from the folder or from the archive.
-    pub fn read(&self, file: &BundleFile) -> std::io::Result<Vec<u8>> {
+    /// The bytes of one file, from the folder or from the archive, at most the file limit.
+    /// The error says why it was not read, and which limit to raise when that is the cause.
+    pub fn read(&self, file: &BundleFile) -> Result<Vec<u8>, String> {
+        if let Some(reason) = &file.refused {
+            return Err(reason.clone());
+        }
+        let max = self.limits.file_bytes;
+        let too_large = || {
+            format!(
+                "it is larger than the {} MiB limit for one file; {}",
+                max >> 20,
+                how_to_raise("file-mib")
+            )
+        };
         let (Some(zip), Some(entry)) = (&self.zip, file.entry) else {
-            return fs::read(&file.abs);
+            let f = fs::File::open(&file.abs).map_err(|e| e.to_string())?;
+            let mut bytes = Vec::new();
+            // Read through `take`: the size the file system reports can change under us.
+            f.take(max + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| e.to_string())?;
+            if bytes.len() as u64 > max {
+                return Err(too_large());
+            }
+            return Ok(bytes);
         };
         let mut archive = zip.archive.clone();
-        let entry = archive.by_index(entry).map_err(std::io::Error::other)?;
-        let mut bytes = Vec::with_capacity(entry.size().min(limits::MAX_ENTRY_BYTES) as usize);
+        let entry = archive
+            .by_index(entry)
+            .map_err(|e| format!("the archive entry is damaged: {e}"))?;
+        // The header's size decided the entry's share of the expansion budget when the bundle
+        // was listed; an entry that expands beyond it lies, and is not read further.
+        let declared = entry.size();
+        let mut bytes = Vec::with_capacity(declared.min(max) as usize);
         entry
-            .take(limits::MAX_ENTRY_BYTES + 1)
-            .read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > limits::MAX_ENTRY_BYTES {
-            return Err(std::io::Error::other(format!(
-                "the archive entry expands to more than {} MiB; extract the bundle to check it",
-                limits::MAX_ENTRY_BYTES >> 20
-            )));
+            .take(declared.min(max) + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("the archive entry is damaged: {e}"))?;
+        if bytes.len() as u64 > max {
+            return Err(too_large());
+        }
+        if bytes.len() as u64 > declared {
+            return Err(format!(
+                "the archive entry expands beyond the {declared} bytes its header declares: the archive is damaged or crafted; re-create the zip"
+            ));
         }
         Ok(bytes)
     }
@@ -117,37 +148,82 @@ impl std::fmt::Display for OpenError {
 pub const PLAN_FILE: &str = "plan.json";
 
 /// Lists a bundle: a directory, or a zip archive of one.
-pub fn discover(path: &Path) -> Result<Bundle, OpenError> {
-    let display = path.to_string_lossy().replace('\\', "/");
+pub fn discover(path: &Path, limits: &Limits) -> Result<Bundle, OpenError> {
+    let display = shown(path.as_os_str()).replace('\\', "/");
     let err = |reason: String| OpenError {
         path: display.clone(),
         reason,
     };
     let meta = fs::metadata(path).map_err(|e| err(e.to_string()))?;
-    if meta.is_file() && is_zip(path) {
-        let listing = list_zip(path, meta.len()).map_err(err)?;
-        return Ok(assemble(
-            display,
-            path,
-            listing.found,
-            listing.skipped,
-            Some(Arc::new(listing.zip)),
+    let (found, skipped, zip) = if meta.is_file() && is_zip(path) {
+        let listing = list_zip(path, meta.len(), limits).map_err(err)?;
+        (listing.found, listing.skipped, Some(Arc::new(listing.zip)))
+    } else if meta.is_dir() {
+        let (found, skipped) = list(path);
+        (found, skipped, None)
+    } else if meta.is_file() && has_zip_name(path) {
+        return Err(err(
+            "the .zip is damaged or not a zip archive (it does not start like one): copy it again, or extract it and check the folder".into(),
         ));
-    }
-    if !meta.is_dir() {
+    } else {
         return Err(err(
             "not a directory or a .zip (a bundle is a folder with one sub-folder per computer)"
                 .into(),
         ));
+    };
+    if found.len() as u64 > limits.files {
+        return Err(err(format!(
+            "it holds {} files, more than the limit of {}; {}",
+            found.len(),
+            limits.files,
+            how_to_raise("files")
+        )));
     }
-    let (found, skipped) = list(path);
-    let found = found.into_iter().map(|rel| (rel, None)).collect();
-    Ok(assemble(display, path, found, skipped, None))
+    Ok(assemble(display, path, found, skipped, zip, *limits))
 }
 
-/// A file found in a bundle: its path inside the bundle, and its index in the archive when the
-/// bundle is a zip.
-type Found = (String, Option<usize>);
+/// A file found in a bundle: its path inside the bundle as shown, where it is (a path below
+/// the bundle folder, or an archive entry with its declared size).
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Found {
+    rel: String,
+    at: Place,
+}
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    /// The path below the bundle folder, from the raw names the file system gave.
+    Disk(PathBuf),
+    Entry {
+        index: usize,
+        size: u64,
+    },
+}
+
+/// A name as shown to users: itself when it is UTF-8, else with each byte that is not valid
+/// UTF-8 written `\xNN`, so that `bad\xffname` and `bad\u{FFFD}name` stay two names.
+pub fn shown(name: &OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_owned();
+    }
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
 
 /// What a zip archive holds, as a bundle.
 struct ZipListing {
@@ -164,6 +240,7 @@ fn assemble(
     mut found: Vec<Found>,
     skipped: Vec<(String, String)>,
     zip: Option<Arc<ZipSource>>,
+    limits: Limits,
 ) -> Bundle {
     found.sort();
     let mut bundle = Bundle {
@@ -174,8 +251,13 @@ fn assemble(
         computers: Vec::new(),
         skipped,
         zip,
+        limits,
     };
-    for (rel, entry) in found {
+    // The expansion budget is shared out in path order, from the sizes the archive declares
+    // (reading checks that no entry expands beyond its declared size), so which entries are
+    // refused never depends on which thread read first.
+    let mut expanded: u64 = 0;
+    for Found { rel, at } in found {
         let computer = match rel.split_once('/') {
             Some((dir, _)) => {
                 // Sorted paths keep each computer's files together: only the last can match.
@@ -194,14 +276,38 @@ fn assemble(
         if computer.is_none() && rel.eq_ignore_ascii_case(PLAN_FILE) {
             bundle.plan = Some(bundle.files.len());
         }
+        let (abs, entry, refused) = match at {
+            Place::Disk(path) => (root.join(path), None, None),
+            Place::Entry { index, size } => {
+                let share = size.min(limits.file_bytes);
+                let refused = (expanded.saturating_add(share) > limits.zip_expanded_bytes)
+                    .then(|| {
+                        format!(
+                            "the zip's entries up to this one expand to more than the {} MiB limit for a zip bundle; {}, or extract the zip and check the folder",
+                            limits.zip_expanded_bytes >> 20,
+                            how_to_raise("zip-expanded-mib")
+                        )
+                    });
+                if refused.is_none() {
+                    expanded += share;
+                }
+                (root.join(&rel), Some(index), refused)
+            }
+        };
         bundle.files.push(BundleFile {
-            abs: root.join(&rel),
+            abs,
             rel,
             computer,
             entry,
+            refused,
         });
     }
     bundle
+}
+
+fn has_zip_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
 }
 
 fn is_zip(path: &Path) -> bool {
@@ -215,20 +321,23 @@ fn is_zip(path: &Path) -> bool {
 /// Reads a zip's directory: its files (path inside the bundle, entry index) and what was
 /// refused. A single top folder holding everything (what "Send to > Compressed folder" on the
 /// bundle folder makes) is not a computer: it is stripped.
-fn list_zip(path: &Path, size: u64) -> Result<ZipListing, String> {
-    if size > limits::MAX_ARCHIVE_BYTES {
+fn list_zip(path: &Path, size: u64, limits: &Limits) -> Result<ZipListing, String> {
+    if size > MAX_ARCHIVE_BYTES {
         return Err(format!(
             "the archive is larger than {} GiB; extract it and check the folder",
-            limits::MAX_ARCHIVE_BYTES >> 30
+            MAX_ARCHIVE_BYTES >> 30
         ));
     }
     let bytes: Arc<[u8]> = fs::read(path).map_err(|e| e.to_string())?.into();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("not a readable zip archive: {e}"))?;
-    if archive.len() > limits::MAX_ENTRIES {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        format!("the zip is damaged ({e}): copy it again, or extract it and check the folder")
+    })?;
+    if archive.len() as u64 > limits.files {
         return Err(format!(
-            "the archive has more than {} entries",
-            limits::MAX_ENTRIES
+            "the archive has {} entries, more than the limit of {}; {}",
+            archive.len(),
+            limits.files,
+            how_to_raise("files")
         ));
     }
     let mut found = Vec::new();
@@ -245,8 +354,7 @@ fn list_zip(path: &Path, size: u64) -> Result<ZipListing, String> {
         if entry.is_dir() {
             continue;
         }
-        let escapes = name.split('/').any(|part| part == "..") || entry.enclosed_name().is_none();
-        if escapes {
+        if leads_out(&name) || entry.enclosed_name().is_none() {
             skipped.push((
                 name,
                 "path leads out of the bundle (`..` or absolute): refused".to_owned(),
@@ -254,12 +362,18 @@ fn list_zip(path: &Path, size: u64) -> Result<ZipListing, String> {
         } else if entry.is_symlink() {
             skipped.push((name, LINK.to_owned()));
         } else {
-            found.push((name.trim_start_matches("./").to_owned(), Some(i)));
+            found.push(Found {
+                rel: name.trim_start_matches("./").to_owned(),
+                at: Place::Entry {
+                    index: i,
+                    size: entry.size(),
+                },
+            });
         }
     }
     if let Some(top) = wrapper_folder(&found) {
-        for (n, _) in &mut found {
-            n.drain(..top.len());
+        for f in &mut found {
+            f.rel.drain(..top.len());
         }
     }
     Ok(ZipListing {
@@ -275,19 +389,26 @@ fn list_zip(path: &Path, size: u64) -> Result<ZipListing, String> {
 fn wrapper_folder(found: &[Found]) -> Option<String> {
     let top = found
         .first()?
-        .0
+        .rel
         .split_once('/')
         .map(|(t, _)| format!("{t}/"))?;
-    let all_under = found.iter().all(|(n, _)| n.starts_with(&top));
-    let nested = found.iter().any(|(n, _)| n[top.len()..].contains('/'));
+    let all_under = found.iter().all(|f| f.rel.starts_with(&top));
+    let nested = found.iter().any(|f| f.rel[top.len()..].contains('/'));
     (all_under && nested).then_some(top)
 }
 
-/// Files found (relative, `/`-separated) and entries not read, with the reason.
-type Listing = (Vec<String>, Vec<(String, String)>);
+/// An archive entry's path that is absolute or climbs out: `/etc/x`, `C:/x`, `//server/x`,
+/// `a/../../x`. Refused whatever the zip library makes of it.
+fn leads_out(name: &str) -> bool {
+    let drive = name.len() >= 2 && name.as_bytes()[1] == b':';
+    name.starts_with('/') || drive || name.split('/').any(|part| part == "..")
+}
 
-/// Every file below `root` (relative, `/`-separated) and the entries not read. Computer
-/// folders are listed in parallel: a bundle of 20,000 computers is 20,000 folders.
+/// Files found and entries not read, with the reason.
+type Listing = (Vec<Found>, Vec<(String, String)>);
+
+/// Every file below `root` and the entries not read. Computer folders are listed in
+/// parallel: a bundle of 20,000 computers is 20,000 folders.
 fn list(root: &Path) -> Listing {
     use rayon::prelude::*;
     let mut files = Vec::new();
@@ -296,12 +417,17 @@ fn list(root: &Path) -> Listing {
     match fs::read_dir(root) {
         Ok(entries) => {
             for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
+                let raw = PathBuf::from(entry.file_name());
+                let name = shown(raw.as_os_str());
                 match entry.file_type() {
                     Ok(k) if k.is_symlink() => skipped.push((name, LINK.to_owned())),
-                    Ok(k) if k.is_dir() => dirs.push(name),
-                    Ok(k) if k.is_file() => files.push(name),
-                    _ => {}
+                    Ok(k) if k.is_dir() => dirs.push((name, raw)),
+                    Ok(k) if k.is_file() => files.push(Found {
+                        rel: name,
+                        at: Place::Disk(raw),
+                    }),
+                    Ok(k) => skipped.push((name, special(k).to_owned())),
+                    Err(e) => skipped.push((name, format!("cannot tell what it is: {e}"))),
                 }
             }
         }
@@ -309,10 +435,10 @@ fn list(root: &Path) -> Listing {
     }
     let below: Vec<Listing> = dirs
         .par_iter()
-        .map(|d| {
+        .map(|(name, raw)| {
             let mut f = Vec::new();
             let mut s = Vec::new();
-            walk(root, d, &mut f, &mut s);
+            walk(root, name, raw, &mut f, &mut s);
             (f, s)
         })
         .collect();
@@ -326,9 +452,34 @@ fn list(root: &Path) -> Listing {
 
 const LINK: &str = "symbolic link: not followed, it could lead out of the bundle";
 
-fn walk(root: &Path, prefix: &str, out: &mut Vec<String>, skipped: &mut Vec<(String, String)>) {
-    let dir = root.join(prefix);
-    let entries = match fs::read_dir(&dir) {
+/// Why an entry that is neither a file, a folder nor a link is not read.
+fn special(kind: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO), not a file: not read, reading it could wait forever";
+        }
+        if kind.is_socket() {
+            return "a socket, not a file: not read";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device, not a file: not read";
+        }
+    }
+    let _ = kind;
+    "not a regular file: not read"
+}
+
+/// Lists the folder `prefix` (as shown) at `raw` (as the file system names it) below `root`.
+fn walk(
+    root: &Path,
+    prefix: &str,
+    raw: &Path,
+    out: &mut Vec<Found>,
+    skipped: &mut Vec<(String, String)>,
+) {
+    let entries = match fs::read_dir(root.join(raw)) {
         Ok(e) => e,
         Err(e) => {
             skipped.push((prefix.to_owned(), format!("cannot list folder: {e}")));
@@ -336,21 +487,18 @@ fn walk(root: &Path, prefix: &str, out: &mut Vec<String>, skipped: &mut Vec<(Str
         }
     };
     for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_symlink() {
-            skipped.push((rel, LINK.to_owned()));
-        } else if kind.is_dir() {
-            walk(root, &rel, out, skipped);
-        } else if kind.is_file() {
-            out.push(rel);
+        let file_name = entry.file_name();
+        let rel = format!("{prefix}/{}", shown(&file_name));
+        let raw = raw.join(&file_name);
+        match entry.file_type() {
+            Ok(k) if k.is_symlink() => skipped.push((rel, LINK.to_owned())),
+            Ok(k) if k.is_dir() => walk(root, &rel, &raw, out, skipped),
+            Ok(k) if k.is_file() => out.push(Found {
+                rel,
+                at: Place::Disk(raw),
+            }),
+            Ok(k) => skipped.push((rel, special(k).to_owned())),
+            Err(e) => skipped.push((rel, format!("cannot tell what it is: {e}"))),
         }
     }
 }

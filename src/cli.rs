@@ -107,6 +107,10 @@ pub struct CheckArgs {
     /// Settings file (default: the nearest uplint.toml in a folder above the first bundle).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Set a limit on what one bundle may cost, as NAME=VALUE (e.g. file-mib=512); repeatable.
+    /// The limits and their defaults are in docs/limits.md.
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    pub limits: Vec<String>,
     /// Number of worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -274,8 +278,14 @@ fn check(args: CheckArgs) -> Outcome {
     };
     select(&mut set, &selection);
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
+    let mut limits = config.limits;
+    for arg in &args.limits {
+        if let Err(e) = limits.set_from_arg(arg) {
+            return Outcome::error(format!("--limit {e}"));
+        }
+    }
     if let Some(out) = &args.output
-        && let Some(b) = bundles.iter().find(|b| is_inside(out, b))
+        && let Some(b) = bundles.iter().find(|b| writes_into(out, b))
     {
         return Outcome::error(format!(
             "refusing to write the report into the bundle `{}`: uplint never writes into a bundle",
@@ -289,7 +299,11 @@ fn check(args: CheckArgs) -> Outcome {
         Ok(pool) => pool,
         Err(e) => return Outcome::error(format!("cannot start worker threads: {e}")),
     };
-    let result = pool.install(|| check::check(&bundles, &set, &mut db));
+    let options = check::Options {
+        keep_facts: false,
+        limits,
+    };
+    let result = pool.install(|| check::check_with(&bundles, &set, &mut db, options));
     let input = ReportInput {
         result: &result,
         rules: &set,
@@ -369,14 +383,21 @@ fn render(
     out.into_inner()
 }
 
-fn is_inside(file: &Path, dir: &Path) -> bool {
+/// Whether writing `file` would write into `bundle`: a file inside a bundle folder, or the
+/// bundle's zip itself (`check b.zip -o b.zip` would replace the estate with its report).
+fn writes_into(file: &Path, bundle: &Path) -> bool {
     let parent = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    match (parent.canonicalize(), dir.canonicalize()) {
-        (Ok(p), Ok(d)) => p.starts_with(d),
-        _ => false,
+    let (Ok(parent), Ok(bundle)) = (parent.canonicalize(), bundle.canonicalize()) else {
+        return false;
+    };
+    if bundle.is_dir() {
+        parent.starts_with(&bundle)
+    } else {
+        file.file_name()
+            .is_some_and(|name| parent.join(name) == bundle)
     }
 }
 
@@ -495,7 +516,10 @@ fn inspect(args: InspectArgs) -> Outcome {
     let mut db = SourceDb::new();
     // Inspect runs no rules: it shows what the parsers and fact extractors made of the files.
     let set = RuleSet::load(Vec::new(), &mut db);
-    let options = check::Options { keep_facts: true };
+    let options = check::Options {
+        keep_facts: true,
+        ..check::Options::default()
+    };
     let result = check::check_with(std::slice::from_ref(&args.bundle), &set, &mut db, options);
     if let Some(e) = result.open_errors.first() {
         return Outcome::error(e);

@@ -12,6 +12,9 @@
 //!
 //! [options.ACME001]             # per-rule options, read by the rule with option()
 //! minimum = 250
+//!
+//! [limits]                      # what one bundle may cost (docs/limits.md)
+//! file-mib = 512
 //! ```
 //!
 //! The file is parsed with spans and validated key by key: an unknown key, a wrong type or a
@@ -39,6 +42,8 @@ pub struct Config {
     pub severity: BTreeMap<String, (Severity, Span)>,
     /// Rule id → its options, as Rhai values.
     pub options: BTreeMap<String, (rhai::Map, Span)>,
+    /// The limits, with `[limits]` applied to the defaults.
+    pub limits: crate::limits::Limits,
 }
 
 /// A problem in `uplint.toml`, at its place.
@@ -59,7 +64,7 @@ pub fn find(bundle: &Path) -> Option<PathBuf> {
 }
 
 const KEYS: &[&str] = &[
-    "rules", "select", "ignore", "fail-on", "severity", "options",
+    "rules", "select", "ignore", "fail-on", "severity", "options", "limits",
 ];
 
 /// Reads and validates a configuration file; errors are returned, not fatal, so they can all
@@ -189,6 +194,23 @@ pub fn load(path: &Path, db: &mut SourceDb) -> (Config, Vec<ConfigError>) {
                 None => err(
                     value.span,
                     "`options` must be a table: `[options.ID]`".into(),
+                ),
+            },
+            "limits" => match value.as_table() {
+                Some(t) => {
+                    for (name, v) in t {
+                        let set = match v.as_integer() {
+                            Some(n) => config.limits.set(&name.name, n),
+                            None => Err(format!("`{}` must be a whole number", name.name)),
+                        };
+                        if let Err(message) = set {
+                            err(name.span, message);
+                        }
+                    }
+                }
+                None => err(
+                    value.span,
+                    "`limits` must be a table: `[limits]` then `file-mib = 512`".into(),
                 ),
             },
             other => {

@@ -11,6 +11,7 @@ pub mod check;
 pub mod facts;
 pub mod finding;
 pub mod fixtures;
+pub mod limits;
 pub mod log;
 pub mod model;
 pub mod parse;

@@ -58,6 +58,25 @@ fn every_fact_is_documented_with_its_export_command_in_docs_bundle_md() {
 }
 
 #[test]
+fn every_limit_is_documented_with_its_default_in_docs_limits_md() {
+    let docs = read("docs/limits.md");
+    for setting in uplint::limits::SETTINGS {
+        let row = format!(
+            "| `{}` | {} | {} | {} |",
+            setting.name,
+            setting.default_value(),
+            setting.unit.name(),
+            setting.bounds
+        );
+        assert!(
+            docs.contains(&row),
+            "docs/limits.md has no row for `{}`; expected:\n{row}",
+            setting.name
+        );
+    }
+}
+
+#[test]
 fn the_readme_test_command_is_what_ci_runs() {
     let readme = read("README.md");
     let ci = read(".ci/run");

@@ -58,7 +58,7 @@ pub fn check_with(
     };
     for path in paths {
         phase(&format!("listing {}", path.display()));
-        let bundle = match crate::bundle::discover(path) {
+        let bundle = match crate::bundle::discover(path, &options.limits) {
             Ok(b) => b,
             Err(e) => {
                 result.open_errors.push(e.to_string());

@@ -39,11 +39,13 @@ pub struct RunResult {
     pub facts: Vec<(String, String, serde_json::Value)>,
 }
 
-/// What a run keeps besides findings and outcomes.
+/// How a run is made, besides the rules.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
     /// Keep every computer's facts document (for `inspect`); costs memory on big estates.
     pub keep_facts: bool,
+    /// What one bundle may cost.
+    pub limits: crate::limits::Limits,
 }
 
 impl RunResult {
