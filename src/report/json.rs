@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::{ReportInput, exit_code};
+use super::{ReportInput, Reporter, exit_code};
 use crate::finding::{Finding, Outcome, Severity};
 use crate::source::{SourceDb, Span};
 
@@ -195,9 +195,22 @@ pub fn build<'a>(input: &'a ReportInput) -> Report<'a> {
     }
 }
 
-pub fn render(input: &ReportInput) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(&build(input))
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}").into_bytes());
+/// The JSON report of `check`.
+pub struct Json;
+
+impl Reporter<ReportInput<'_>> for Json {
+    fn render(&self, input: &ReportInput) -> Vec<u8> {
+        pretty(&build(input))
+    }
+}
+
+/// `value` as pretty JSON and a final line feed: the form of every JSON output.
+pub fn pretty(value: &impl Serialize) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_else(|e| {
+        serde_json::json!({ "error": e.to_string() })
+            .to_string()
+            .into_bytes()
+    });
     bytes.push(b'\n');
     bytes
 }
