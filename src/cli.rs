@@ -164,9 +164,11 @@ pub struct Outcome {
 
 impl Outcome {
     fn error(message: impl std::fmt::Display) -> Outcome {
+        // Messages name files and entries of a bundle: escaped like every report.
+        let text = format!("error: {message}\n");
         Outcome {
             stdout: Vec::new(),
-            stderr: format!("error: {message}\n").into_bytes(),
+            stderr: report::escape::terminal(&text).into_owned().into_bytes(),
             code: exit::TOOL_ERROR,
         }
     }

@@ -1,9 +1,10 @@
 //! The output of `uplint explain`: a rule's documentation as Markdown-like text, from its
-//! header (summary, docs, remediation, references). It does not find the rule; the caller does, and says when there is none.
+//! header (summary, docs, remediation, references). A custom rule's header is shown escaped.
+//! It does not find the rule; the caller does, and says when there is none.
 
 use std::fmt::Write as _;
 
-use super::Reporter;
+use super::{Reporter, escape};
 use crate::rules::Rule;
 
 /// The rule's page: title, metadata line, source, summary, docs, remediation, references.
@@ -35,6 +36,6 @@ impl Reporter<Rule> for Explain {
                 let _ = writeln!(s, "- {r}");
             }
         }
-        s.into_bytes()
+        escape::terminal(&s).into_owned().into_bytes()
     }
 }

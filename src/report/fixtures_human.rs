@@ -1,9 +1,10 @@
 //! The human output of `uplint test`: one line per fixture case, its problems indented below,
-//! then a count. It does not run cases; [`crate::fixtures`] does.
+//! then a count. Problems quote findings, so they carry a bundle's text: it is shown escaped.
+//! It does not run cases; [`crate::fixtures`] does.
 
 use std::fmt::Write as _;
 
-use super::Reporter;
+use super::{Reporter, escape};
 use crate::fixtures::TestRun;
 
 /// The last line is `fixtures: N passed, M failed`, the form CI systems count.
@@ -38,6 +39,6 @@ impl Reporter<TestRun> for Human {
             "\nfixtures: {} passed, {failed} failed",
             run.tests() - failed
         );
-        out.into_bytes()
+        escape::terminal(&out).into_owned().into_bytes()
     }
 }

@@ -1,13 +1,14 @@
 //! The terminal report of `check`: one codespan diagnostic per finding, underlining the
 //! offending value in its file, then problems with rules or the plan, then a summary that tells
 //! "clean" from "could not check". Also the same diagnostics alone, for the rule and settings
-//! errors other commands print on stderr, emitted by [`super::diagnostic`].
+//! errors other commands print on stderr. Diagnostics are emitted by [`super::diagnostic`],
+//! which escapes what they quote; the summary goes through [`super::escape`].
 
 use std::fmt::Write as _;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
 
-use super::{FailOn, ReportInput, Reporter, diagnostic};
+use super::{FailOn, ReportInput, Reporter, diagnostic, escape};
 use crate::finding::{Finding, Outcome, Severity, host_ids};
 use crate::rules::RuleSet;
 use crate::source::{FileId, SourceDb};
@@ -20,7 +21,7 @@ pub struct Human {
 impl Reporter<ReportInput<'_>> for Human {
     fn render(&self, input: &ReportInput) -> Vec<u8> {
         let mut bytes = diagnostic::render(input.db, &diagnostics(input), self.color);
-        bytes.extend_from_slice(summary(input).as_bytes());
+        bytes.extend_from_slice(escape::terminal(&summary(input)).as_bytes());
         bytes
     }
 }

@@ -1,12 +1,12 @@
 //! The output of `inspect`: what each file of a bundle was recognized as, the facts it gave,
 //! its input problems, and (in JSON) each computer's facts as rules see them. Human and JSON
-//! forms share what they select. It does not run the parsers: the caller hands it a run made
-//! with facts kept.
+//! forms share what they select; both show the bundle's text escaped. It does not run the
+//! parsers: the caller hands it a run made with facts kept.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{Reporter, json};
+use super::{Reporter, escape, json};
 use crate::finding::host_ids;
 use crate::rules::eval::RunResult;
 
@@ -72,7 +72,8 @@ impl Reporter<Inspection<'_>> for Human {
         for message in input.skipped() {
             let _ = writeln!(s, "skipped: {message}");
         }
-        s.into_bytes()
+        // Every part but the layout comes from the bundle: escape it all at once.
+        escape::terminal(&s).into_owned().into_bytes()
     }
 }
 

@@ -3,11 +3,13 @@
 //! The shape is a contract: fields are only ever added within a schema version; renaming or
 //! removing one bumps `version`. Positions are given twice: `line`/`column` (1-based, columns
 //! in characters) for people, and `byte_offset`/`byte_length` into the file **as it is on
-//! disk** (after decoding UTF-16 or stripping a BOM, mapped back), for tools.
+//! disk** (after decoding UTF-16 or stripping a BOM, mapped back), for tools. Strings hold
+//! the bundle's text as it is; control characters in it are JSON escapes (see
+//! [`super::escape::json`]), never raw bytes.
 
 use serde::Serialize;
 
-use super::{ReportInput, Reporter, exit_code};
+use super::{ReportInput, Reporter, escape, exit_code};
 use crate::finding::{Finding, Outcome, Severity};
 use crate::source::{SourceDb, Span};
 
@@ -204,7 +206,7 @@ impl Reporter<ReportInput<'_>> for Json {
     }
 }
 
-/// `value` as pretty JSON and a final line feed: the form of every JSON output.
+/// `value` as pretty JSON and a final line feed, safe to print: the form of every JSON output.
 pub fn pretty(value: &impl Serialize) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_else(|e| {
         serde_json::json!({ "error": e.to_string() })
@@ -212,5 +214,5 @@ pub fn pretty(value: &impl Serialize) -> Vec<u8> {
             .into_bytes()
     });
     bytes.push(b'\n');
-    bytes
+    escape::json(bytes)
 }

@@ -1,18 +1,13 @@
 //! JUnit XML, the test-report format CI systems read: for `uplint test`, one test suite per
-//! rule and one test case per fixture case. It does not run cases.
+//! rule and one test case per fixture case. All text goes through [`super::escape::xml`], so
+//! the file is well-formed XML whatever a bundle holds. It does not run cases.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Reporter;
+use super::escape::xml;
 use crate::fixtures::{CaseResult, TestRun};
-
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// The JUnit report of a fixture run.
 pub struct Junit;

@@ -1,7 +1,8 @@
 //! Reports: everything uplint prints, formatted, one file per output format. Reporters only
 //! format; each implements [`Reporter`] for the result it shows and renders it whole into a
 //! byte buffer, so the caller writes it to stdout or atomically to a file
-//! ([`write_atomically`]). This module does not run anything: the pipeline produces what reporters format.
+//! ([`write_atomically`]). Text from a bundle is made safe to print by [`escape`], and nowhere
+//! else. This module does not run anything: the pipeline produces what reporters format.
 //!
 //! | result | reporters |
 //! |---|---|
@@ -12,6 +13,7 @@
 //! | `test` ([`crate::fixtures::TestRun`]) | [`fixtures_human::Human`], [`junit::Junit`] |
 
 pub mod diagnostic;
+pub mod escape;
 pub mod explain;
 pub mod fixtures_human;
 pub mod human;

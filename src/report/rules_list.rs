@@ -1,9 +1,10 @@
 //! The output of `uplint rules`: one line per selected rule, or a JSON array of their headers.
+//! Custom rules' headers are someone else's text, so they are shown escaped like a bundle's.
 //! It does not load or select rules; the caller does.
 
 use std::fmt::Write as _;
 
-use super::{Reporter, json};
+use super::{Reporter, escape, json};
 use crate::rules::RuleSet;
 
 /// A table: id, severity, product, status, name.
@@ -26,7 +27,7 @@ impl Reporter<RuleSet> for Human {
                 r.meta.name
             );
         }
-        s.into_bytes()
+        escape::terminal(&s).into_owned().into_bytes()
     }
 }
 
