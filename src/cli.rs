@@ -1,5 +1,6 @@
 //! The command line: parses arguments, wires bundle → rules → report, picks the exit code.
-//! Nothing here knows an export format or a rule.
+//! Nothing here knows an export format, a rule, or how any output looks: every output is a
+//! [`report::Reporter`]'s.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::check;
 use crate::finding::{FailOn, exit};
-use crate::report::{self, ReportInput};
+use crate::report::{self, ReportInput, Reporter};
 use crate::rules::{self, Rule, RuleSet};
 use crate::source::SourceDb;
 
@@ -181,10 +182,34 @@ pub struct Outcome {
 
 impl Outcome {
     fn error(message: impl std::fmt::Display) -> Outcome {
+        // Messages name files and entries of a bundle: escaped like every report.
+        let text = format!("error: {message}\n");
         Outcome {
             stdout: Vec::new(),
-            stderr: format!("error: {message}\n").into_bytes(),
+            stderr: report::escape::terminal(&text).into_owned().into_bytes(),
             code: exit::TOOL_ERROR,
+        }
+    }
+
+    /// A rendered report: to `output` (atomically) when given, else to stdout.
+    fn report(bytes: Vec<u8>, output: Option<&Path>, code: u8) -> Outcome {
+        match output {
+            Some(path) => match report::write_atomically(path, &bytes) {
+                Ok(()) => Outcome {
+                    stdout: Vec::new(),
+                    stderr: Vec::new(),
+                    code,
+                },
+                Err(e) => Outcome::error(format!(
+                    "cannot write the report to `{}`: {e}",
+                    path.display()
+                )),
+            },
+            None => Outcome {
+                stdout: bytes,
+                stderr: Vec::new(),
+                code,
+            },
         }
     }
 }
@@ -319,68 +344,22 @@ fn check(args: CheckArgs) -> Outcome {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let bytes = match args.format {
-        Format::Human => report::human::render(&input, color),
-        Format::Json => report::json::render(&input),
+    let reporter: &dyn Reporter<ReportInput> = match args.format {
+        Format::Human => &report::human::Human { color },
+        Format::Json => &report::json::Json,
     };
     let code = result.exit_code(fail_on);
-    match &args.output {
-        Some(path) => match report::write_atomically(path, &bytes) {
-            Ok(()) => Outcome {
-                stdout: Vec::new(),
-                stderr: Vec::new(),
-                code,
-            },
-            Err(e) => Outcome::error(format!(
-                "cannot write the report to `{}`: {e}",
-                path.display()
-            )),
-        },
-        None => Outcome {
-            stdout: bytes,
-            stderr: Vec::new(),
-            code,
-        },
-    }
+    Outcome::report(reporter.render(&input), args.output.as_deref(), code)
 }
 
-/// Problems in `uplint.toml`, shown like every other diagnostic; uplint does not run with a
-/// configuration it cannot fully read (exit 2).
+/// Problems in `uplint.toml`; uplint does not run with a configuration it cannot fully read
+/// (exit 2).
 fn config_errors(db: &SourceDb, errors: &[crate::config::ConfigError]) -> Outcome {
-    use codespan_reporting::diagnostic::{Diagnostic, Label};
-    let diags: Vec<Diagnostic<crate::source::FileId>> = errors
-        .iter()
-        .map(|e| {
-            let d = Diagnostic::error()
-                .with_code("config-error")
-                .with_message(&e.message);
-            match e.span {
-                Some(span) => d.with_labels(vec![Label::primary(span.file, span.range())]),
-                None => d,
-            }
-        })
-        .collect();
     Outcome {
         stdout: Vec::new(),
-        stderr: render(db, &diags),
+        stderr: report::human::config_errors(db, errors),
         code: exit::TOOL_ERROR,
     }
-}
-
-fn render(
-    db: &SourceDb,
-    diags: &[codespan_reporting::diagnostic::Diagnostic<crate::source::FileId>],
-) -> Vec<u8> {
-    let mut out = codespan_reporting::term::termcolor::Buffer::no_color();
-    for d in diags {
-        let _ = codespan_reporting::term::emit_to_write_style(
-            &mut out,
-            &report::human::codespan_config(),
-            db,
-            d,
-        );
-    }
-    out.into_inner()
 }
 
 /// Whether writing `file` would write into `bundle`: a file inside a bundle folder, or the
@@ -409,62 +388,21 @@ fn list_rules(args: RulesArgs) -> Outcome {
     };
     select(&mut set, &args.selection);
     let stdout = if args.json {
-        let list: Vec<_> = set
-            .rules
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "id": r.meta.id, "name": r.meta.name, "severity": r.meta.severity,
-                    "product": r.meta.product, "status": r.meta.status, "summary": r.meta.summary,
-                    "tags": r.meta.tags, "source": if r.builtin { "built-in".to_owned() } else { r.path.clone() },
-                })
-            })
-            .collect();
-        let mut v = serde_json::to_vec_pretty(&list).unwrap_or_default();
-        v.push(b'\n');
-        v
+        report::rules_list::Json.render(&set)
     } else {
-        let mut s = format!(
-            "{:<8} {:<8} {:<8} {:<10} {}\n",
-            "ID", "SEVERITY", "PRODUCT", "STATUS", "NAME"
-        );
-        for r in &set.rules {
-            s.push_str(&format!(
-                "{:<8} {:<8} {:<8} {:<10} {}\n",
-                r.meta.id,
-                r.meta.severity.as_str(),
-                r.meta.product,
-                r.meta.status,
-                r.meta.name
-            ));
-        }
-        s.into_bytes()
+        report::rules_list::Human.render(&set)
     };
     let code = if set.problems.is_empty() {
         exit::OK
     } else {
         exit::TOOL_ERROR
     };
-    let stderr = problems_text(&set, &db);
+    let stderr = report::human::rule_problems(&set, &db);
     Outcome {
         stdout,
         stderr,
         code,
     }
-}
-
-fn problems_text(set: &RuleSet, db: &SourceDb) -> Vec<u8> {
-    let result = check::RunResult {
-        rule_problems: set.problems.clone(),
-        ..Default::default()
-    };
-    let input = ReportInput {
-        result: &result,
-        rules: set,
-        db,
-        fail_on: FailOn::Error,
-    };
-    render(db, &report::human::diagnostics(&input))
 }
 
 fn explain(args: ExplainArgs) -> Outcome {
@@ -482,31 +420,8 @@ fn explain(args: ExplainArgs) -> Outcome {
             args.id
         ));
     };
-    let m = &rule.meta;
-    let mut s = format!("# {} — {}\n\n", m.id, m.name);
-    s.push_str(&format!(
-        "severity: {} · product: {} · status: {}",
-        m.severity.as_str(),
-        m.product,
-        m.status
-    ));
-    if !m.tags.is_empty() {
-        s.push_str(&format!(" · tags: {}", m.tags.join(", ")));
-    }
-    s.push_str(&format!("\nsource: {}\n\n{}\n\n", rule.path, m.summary));
-    if !m.docs.is_empty() {
-        s.push_str(&m.docs);
-        s.push_str("\n\n");
-    }
-    s.push_str(&format!("## Remediation\n{}\n", m.remediation));
-    if !m.references.is_empty() {
-        s.push_str("\n## References\n");
-        for r in &m.references {
-            s.push_str(&format!("- {r}\n"));
-        }
-    }
     Outcome {
-        stdout: s.into_bytes(),
+        stdout: report::explain::Explain.render(rule),
         stderr: Vec::new(),
         code: exit::OK,
     }
@@ -524,81 +439,14 @@ fn inspect(args: InspectArgs) -> Outcome {
     if let Some(e) = result.open_errors.first() {
         return Outcome::error(e);
     }
-    let skipped: Vec<String> = result
-        .findings
-        .iter()
-        .filter(|f| &*f.rule == crate::finding::host_ids::SKIPPED_ENTRY)
-        .map(|f| f.message.clone())
-        .collect();
-    let errors_of = |rel: &str| -> Vec<String> {
-        result
-            .findings
-            .iter()
-            .filter(|f| {
-                f.file_in_bundle.as_deref() == Some(rel)
-                    && [
-                        crate::finding::host_ids::INPUT_ERROR,
-                        crate::finding::host_ids::NOT_UNDERSTOOD,
-                    ]
-                    .contains(&&*f.rule)
-            })
-            .map(|f| {
-                let at = f
-                    .location
-                    .map(|l| format!("{}:{}: ", l.line, l.column))
-                    .unwrap_or_default();
-                format!("{} {at}{}", f.rule, f.message)
-            })
-            .collect()
+    let inspection = report::inspect::Inspection {
+        bundle: &args.bundle,
+        result: &result,
     };
     let stdout = if args.json {
-        let files: Vec<_> = result
-            .files
-            .iter()
-            .map(|f| {
-                serde_json::json!({
-                    "file": f.rel, "computer": f.computer, "format": f.format, "encoding": f.encoding,
-                    "facts": f.facts.iter().map(|(k, v)| serde_json::json!({"fact": k, "value": v})).collect::<Vec<_>>(),
-                    "problems": errors_of(&f.rel),
-                })
-            })
-            .collect();
-        let computers: serde_json::Map<String, serde_json::Value> = result
-            .facts
-            .iter()
-            .map(|(_, computer, facts)| (computer.clone(), facts.clone()))
-            .collect();
-        let report = serde_json::json!({
-            "version": 1,
-            "bundle": args.bundle.to_string_lossy(),
-            "files": files,
-            "skipped": skipped,
-            "facts": computers,
-        });
-        let mut v = serde_json::to_vec_pretty(&report).unwrap_or_default();
-        v.push(b'\n');
-        v
+        report::inspect::Json.render(&inspection)
     } else {
-        let mut s = String::new();
-        for f in &result.files {
-            let format = f.format.unwrap_or("UNRECOGNIZED");
-            s.push_str(&format!(
-                "{}  [{}, {}]\n",
-                f.rel,
-                format,
-                f.encoding.unwrap_or("unreadable")
-            ));
-            for (k, v) in &f.facts {
-                s.push_str(&format!("    {k} = {v}\n"));
-            }
-            for e in errors_of(&f.rel) {
-                s.push_str(&format!("    {e}\n"));
-            }
-        }
-        for message in &skipped {
-            s.push_str(&format!("skipped: {message}\n"));
-        }
-        s.into_bytes()
+        report::inspect::Human.render(&inspection)
     };
     let incomplete = !result.complete();
     Outcome {
@@ -645,7 +493,7 @@ fn test(args: TestArgs) -> Outcome {
     if !set.problems.is_empty() {
         return Outcome {
             stdout: Vec::new(),
-            stderr: problems_text(&set, &db),
+            stderr: report::human::rule_problems(&set, &db),
             code: exit::TOOL_ERROR,
         };
     }
@@ -663,33 +511,25 @@ fn test(args: TestArgs) -> Outcome {
         crate::fixtures::plan(set.rules.iter().filter(|r| !r.builtin), root_of)
     };
     use rayon::prelude::*;
-    let results: Vec<crate::fixtures::CaseResult> = plan
-        .cases
-        .into_par_iter()
-        .map(|case| crate::fixtures::run_case(case, rule_files.clone()))
-        .collect();
-    let _ = std::fs::remove_dir_all(&scratch);
-    let failed = !plan.missing.is_empty() || results.iter().any(|r| !r.problems.is_empty());
-    let text = match args.format {
-        TestFormat::Human => crate::fixtures::render_human(&results, &plan.missing),
-        TestFormat::Junit => crate::fixtures::render_junit(&results, &plan.missing),
+    let run = crate::fixtures::TestRun {
+        results: plan
+            .cases
+            .into_par_iter()
+            .map(|case| crate::fixtures::run_case(case, rule_files.clone()))
+            .collect(),
+        missing: plan.missing,
     };
-    let code = if failed { exit::FINDINGS } else { exit::OK };
-    match &args.output {
-        Some(path) => match report::write_atomically(path, text.as_bytes()) {
-            Ok(()) => Outcome {
-                stdout: Vec::new(),
-                stderr: Vec::new(),
-                code,
-            },
-            Err(e) => Outcome::error(format!("cannot write `{}`: {e}", path.display())),
-        },
-        None => Outcome {
-            stdout: text.into_bytes(),
-            stderr: Vec::new(),
-            code,
-        },
-    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let reporter: &dyn Reporter<crate::fixtures::TestRun> = match args.format {
+        TestFormat::Human => &report::fixtures_human::Human,
+        TestFormat::Junit => &report::junit::Junit,
+    };
+    let code = if run.failures() > 0 {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    };
+    Outcome::report(reporter.render(&run), args.output.as_deref(), code)
 }
 
 fn write_builtin_fixtures(dir: &Path) -> Result<(), String> {

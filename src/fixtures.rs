@@ -1,6 +1,8 @@
 //! Rule fixtures: small bundles that a rule must fire on (`fail`) or must not fire on (`pass`),
 //! with the findings and outcomes they expect. Used by the test suite for the built-in rules
-//! and meant for `uplint test` on custom rules (see `docs/rules.md`).
+//! and meant for `uplint test` on custom rules (see `docs/rules.md`). This module finds and
+//! runs cases and judges them; reporting the verdicts is [`crate::report::fixtures_human`]'s
+//! and [`crate::report::junit`]'s.
 //!
 //! Layout, per rule id: `<root>/<ID>/<pass|fail>/<case>/bundle/…` and
 //! `<root>/<ID>/<pass|fail>/<case>/expect.json`:
@@ -54,6 +56,16 @@ pub struct ExpectedFinding {
 pub enum CaseKind {
     Pass,
     Fail,
+}
+
+impl CaseKind {
+    /// The folder name of cases of this kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseKind::Pass => "pass",
+            CaseKind::Fail => "fail",
+        }
+    }
 }
 
 /// One fixture case found on disk.
@@ -240,99 +252,25 @@ pub fn plan<'a>(
     plan
 }
 
-fn kind_dir(kind: CaseKind) -> &'static str {
-    match kind {
-        CaseKind::Pass => "pass",
-        CaseKind::Fail => "fail",
-    }
+/// What `uplint test` found: every case's verdict, and the rules that lack a kind of case.
+pub struct TestRun {
+    pub results: Vec<CaseResult>,
+    /// Rules without a `pass` or a `fail` case: each is a failure of its own.
+    pub missing: Vec<String>,
 }
 
-/// The human report of a test run; the last line is `fixtures: N passed, M failed`, the form
-/// CI systems count.
-pub fn render_human(results: &[CaseResult], missing: &[String]) -> String {
-    let mut out = String::new();
-    for r in results {
-        let status = if r.problems.is_empty() {
-            "ok  "
-        } else {
-            "FAIL"
-        };
-        out.push_str(&format!(
-            "{status} {} {}/{}\n",
-            r.case.rule,
-            kind_dir(r.case.kind),
-            r.case.name
-        ));
-        for p in &r.problems {
-            out.push_str(&format!("       - {p}\n"));
-        }
+impl TestRun {
+    /// Failed cases plus rules missing a kind of case.
+    pub fn failures(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| !r.problems.is_empty())
+            .count()
+            + self.missing.len()
     }
-    for m in missing {
-        out.push_str(&format!("FAIL {m}\n"));
-    }
-    let failed = results.iter().filter(|r| !r.problems.is_empty()).count() + missing.len();
-    out.push_str(&format!(
-        "\nfixtures: {} passed, {failed} failed\n",
-        results.len() + missing.len() - failed
-    ));
-    out
-}
 
-/// JUnit XML: one test suite per rule, one test case per fixture case.
-pub fn render_junit(results: &[CaseResult], missing: &[String]) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let mut by_rule: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-    for r in results {
-        by_rule.entry(&r.case.rule).or_default().push(r);
+    /// Cases run plus rules missing a kind of case: what reports count as tests.
+    pub fn tests(&self) -> usize {
+        self.results.len() + self.missing.len()
     }
-    let failures = results.iter().filter(|r| !r.problems.is_empty()).count() + missing.len();
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"uplint test\" tests=\"{}\" failures=\"{failures}\">\n",
-        results.len() + missing.len()
-    );
-    for (rule, cases) in by_rule {
-        let failed = cases.iter().filter(|r| !r.problems.is_empty()).count();
-        out.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">\n",
-            esc(rule),
-            cases.len()
-        ));
-        for r in cases {
-            let name = format!("{}/{}", kind_dir(r.case.kind), r.case.name);
-            if r.problems.is_empty() {
-                out.push_str(&format!(
-                    "    <testcase classname=\"{}\" name=\"{}\"/>\n",
-                    esc(rule),
-                    esc(&name)
-                ));
-            } else {
-                out.push_str(&format!(
-                    "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                    esc(rule),
-                    esc(&name),
-                    esc(&r.problems[0]),
-                    esc(&r.problems.join("\n"))
-                ));
-            }
-        }
-        out.push_str("  </testsuite>\n");
-    }
-    if !missing.is_empty() {
-        out.push_str(&format!(
-            "  <testsuite name=\"fixtures\" tests=\"{}\" failures=\"{}\">\n",
-            missing.len(),
-            missing.len()
-        ));
-        for m in missing {
-            out.push_str(&format!("    <testcase classname=\"fixtures\" name=\"{}\">\n      <failure message=\"{}\"/>\n    </testcase>\n", esc(m), esc(m)));
-        }
-        out.push_str("  </testsuite>\n");
-    }
-    out.push_str("</testsuites>\n");
-    out
 }

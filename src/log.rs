@@ -1,4 +1,6 @@
-//! Diagnostic logging to stderr, off unless `--verbose`. Reports never go through here.
+//! Diagnostic logging to stderr, off unless `--verbose`. Reports never go through here. Log
+//! lines quote rules' `print` output, which may hold a bundle's values, so they are escaped
+//! like reports.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -12,7 +14,7 @@ pub fn debug(message: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
         #[allow(clippy::print_stderr)] // the log is stderr by design
         {
-            eprintln!("uplint: {message}");
+            eprintln!("uplint: {}", crate::report::escape::terminal(message));
         }
     }
 }

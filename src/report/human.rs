@@ -1,42 +1,61 @@
-//! The terminal report: one codespan diagnostic per finding, underlining the offending value in
-//! its file, then problems with rules or the plan, then a summary that tells "clean" from
-//! "could not check".
+//! The terminal report of `check`: one codespan diagnostic per finding, underlining the
+//! offending value in its file, then problems with rules or the plan, then a summary that tells
+//! "clean" from "could not check". Also the same diagnostics alone, for the rule and settings
+//! errors other commands print on stderr. Diagnostics are emitted by [`super::diagnostic`],
+//! which escapes what they quote; the summary goes through [`super::escape`].
 
 use std::fmt::Write as _;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
-use codespan_reporting::term::{self, termcolor};
 
-use super::ReportInput;
+use super::{ReportInput, Reporter, diagnostic, escape};
 use crate::finding::{FailOn, Finding, Outcome, Severity, exit, host_ids};
-use crate::source::FileId;
+use crate::rules::RuleSet;
+use crate::source::{FileId, SourceDb};
 
-/// The one rendering configuration, shared by the CLI and the tests.
-pub fn codespan_config() -> term::Config {
-    term::Config::default()
+/// The human report; `color` adds ANSI colours (only for terminals).
+pub struct Human {
+    pub color: bool,
 }
 
-/// Renders the report; `color` adds ANSI colours (only for terminals).
-pub fn render(input: &ReportInput, color: bool) -> Vec<u8> {
-    let mut out = if color {
-        termcolor::Buffer::ansi()
-    } else {
-        termcolor::Buffer::no_color()
-    };
-    let config = codespan_config();
-    for diag in diagnostics(input) {
-        if term::emit_to_write_style(&mut out, &config, input.db, &diag).is_err() {
-            // The file's text is gone (dropped or unreadable): show the diagnostic without it.
-            let bare = Diagnostic {
-                labels: Vec::new(),
-                ..diag
-            };
-            let _ = term::emit_to_write_style(&mut out, &config, input.db, &bare);
-        }
+impl Reporter<ReportInput<'_>> for Human {
+    fn render(&self, input: &ReportInput) -> Vec<u8> {
+        let mut bytes = diagnostic::render(input.db, &diagnostics(input), self.color);
+        bytes.extend_from_slice(escape::terminal(&summary(input)).as_bytes());
+        bytes
     }
-    let mut bytes = out.into_inner();
-    bytes.extend_from_slice(summary(input).as_bytes());
-    bytes
+}
+
+/// The problems of loading rules (for `uplint rules` and `uplint test`, on stderr).
+pub fn rule_problems(set: &RuleSet, db: &SourceDb) -> Vec<u8> {
+    let result = crate::check::RunResult {
+        rule_problems: set.problems.clone(),
+        ..Default::default()
+    };
+    let input = ReportInput {
+        result: &result,
+        rules: set,
+        db,
+        fail_on: FailOn::Error,
+    };
+    diagnostic::render(db, &diagnostics(&input), false)
+}
+
+/// Problems in `uplint.toml`, shown like every other diagnostic (on stderr).
+pub fn config_errors(db: &SourceDb, errors: &[crate::config::ConfigError]) -> Vec<u8> {
+    let diags: Vec<Diagnostic<FileId>> = errors
+        .iter()
+        .map(|e| {
+            let d = Diagnostic::error()
+                .with_code("config-error")
+                .with_message(&e.message);
+            match e.span {
+                Some(span) => d.with_labels(vec![Label::primary(span.file, span.range())]),
+                None => d,
+            }
+        })
+        .collect();
+    diagnostic::render(db, &diags, false)
 }
 
 /// Every diagnostic of the report, in report order.

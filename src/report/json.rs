@@ -3,11 +3,13 @@
 //! The shape is a contract: fields are only ever added within a schema version; renaming or
 //! removing one bumps `version`. Positions are given twice: `line`/`column` (1-based, columns
 //! in characters) for people, and `byte_offset`/`byte_length` into the file **as it is on
-//! disk** (after decoding UTF-16 or stripping a BOM, mapped back), for tools.
+//! disk** (after decoding UTF-16 or stripping a BOM, mapped back), for tools. Strings hold
+//! the bundle's text as it is; control characters in it are JSON escapes (see
+//! [`super::escape::json`]), never raw bytes.
 
 use serde::Serialize;
 
-use super::ReportInput;
+use super::{ReportInput, Reporter, escape};
 use crate::finding::{Finding, Outcome, Severity};
 use crate::source::{SourceDb, Span};
 
@@ -190,9 +192,22 @@ pub fn build<'a>(input: &'a ReportInput) -> Report<'a> {
     }
 }
 
-pub fn render(input: &ReportInput) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(&build(input))
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}").into_bytes());
+/// The JSON report of `check`.
+pub struct Json;
+
+impl Reporter<ReportInput<'_>> for Json {
+    fn render(&self, input: &ReportInput) -> Vec<u8> {
+        pretty(&build(input))
+    }
+}
+
+/// `value` as pretty JSON and a final line feed, safe to print: the form of every JSON output.
+pub fn pretty(value: &impl Serialize) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_else(|e| {
+        serde_json::json!({ "error": e.to_string() })
+            .to_string()
+            .into_bytes()
+    });
     bytes.push(b'\n');
-    bytes
+    escape::json(bytes)
 }

@@ -1,8 +1,26 @@
-//! Reports: the sorted results of a run, formatted. Reporters only format; they render into a
-//! byte buffer so the caller can write it to stdout or atomically to a file.
+//! Reports: everything uplint prints, formatted, one file per output format. Reporters only
+//! format; each implements [`Reporter`] for the result it shows and renders it whole into a
+//! byte buffer, so the caller writes it to stdout or atomically to a file
+//! ([`write_atomically`]). Text from a bundle is made safe to print by [`escape`], and nowhere
+//! else. This module does not run anything: the pipeline produces what reporters format.
+//!
+//! | result | reporters |
+//! |---|---|
+//! | `check` ([`ReportInput`]) | [`human::Human`], [`json::Json`] |
+//! | `inspect` ([`inspect::Inspection`]) | [`inspect::Human`], [`inspect::Json`] |
+//! | `rules` ([`RuleSet`]) | [`rules_list::Human`], [`rules_list::Json`] |
+//! | `explain` ([`crate::rules::Rule`]) | [`explain::Explain`] |
+//! | `test` ([`crate::fixtures::TestRun`]) | [`fixtures_human::Human`], [`junit::Junit`] |
 
+pub mod diagnostic;
+pub mod escape;
+pub mod explain;
+pub mod fixtures_human;
 pub mod human;
+pub mod inspect;
 pub mod json;
+pub mod junit;
+pub mod rules_list;
 
 use std::path::Path;
 
@@ -11,7 +29,15 @@ use crate::finding::{FailOn, Outcome, Severity};
 use crate::rules::RuleSet;
 use crate::source::SourceDb;
 
-/// Everything a reporter may use.
+/// One output format of one kind of result (`Input`): renders all of it into bytes.
+///
+/// Rendering cannot fail: a reporter shows what it was given, escaped where needed; writing the
+/// bytes, which can fail, is the caller's job.
+pub trait Reporter<Input: ?Sized> {
+    fn render(&self, input: &Input) -> Vec<u8>;
+}
+
+/// Everything a `check` reporter may use.
 pub struct ReportInput<'a> {
     pub result: &'a RunResult,
     pub rules: &'a RuleSet,
