@@ -10,7 +10,7 @@ use rhai::ImmutableString;
 
 use super::{FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind, Scalar};
-use crate::parse::reg::normalized_key;
+use crate::parse;
 
 pub(super) fn extract(facts: &mut FactSet, doc: &Arc<Document>) {
     match doc.kind {
@@ -196,7 +196,7 @@ fn registry(facts: &mut FactSet, doc: &Arc<Document>) {
             Some(RegKey {
                 node,
                 written,
-                normalized: normalized_key(written),
+                normalized: parse::registry_key_name(written),
             })
         })
         .collect();
@@ -1737,7 +1737,7 @@ fn log_errors(facts: &mut FactSet, doc: &Arc<Document>) {
 
 /// The message a `collection.errors` record keeps: the first characters of the (joined) message.
 fn error_message(message: &str) -> ImmutableString {
-    crate::parse::pserror::shorten(message.trim(), crate::parse::pserror::FACT_CHARS).into()
+    parse::powershell_error_summary(message).into()
 }
 
 /// `collection.errors` from a file of rendered PowerShell errors: each field points at its
@@ -1769,7 +1769,7 @@ fn powershell_errors(facts: &mut FactSet, doc: &Arc<Document>) {
 /// `collection.errors` from the error stream of a CLIXML document; every field points at the
 /// stream's error strings.
 fn clixml_stream_errors(facts: &mut FactSet, doc: &Arc<Document>) {
-    for e in crate::parse::pserror::stream_errors(doc) {
+    for e in parse::powershell_stream_errors(doc) {
         let node = doc.child(e.node, "@value").unwrap_or(e.node);
         let mut r = Record::default();
         r.field(
@@ -1819,7 +1819,6 @@ fn log_timestamp(date: &str, time: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse;
     use crate::source::FileId;
 
     fn facts_of(text: &str) -> FactSet {
