@@ -42,7 +42,7 @@ fn every_api_item_is_really_registered() {
 #[test]
 fn every_fact_is_documented_with_its_export_command_in_docs_bundle_md() {
     let docs = read("docs/bundle.md");
-    for fact in uplint::facts::CATALOG {
+    for fact in uplint::facts::CATALOG.iter() {
         assert!(
             docs.contains(&format!("`{}`", fact.key)),
             "docs/bundle.md does not document `{}`",
