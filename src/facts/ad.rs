@@ -3,17 +3,25 @@
 
 use std::sync::Arc;
 
+use super::collect::{Collect, Command, Role, Shell};
 use super::read::Obj;
 use super::{Domain, FactSet, FactValue, Record, records};
 use crate::model::{Document, NodeIdx};
 
-const AD_DKM: &str = r#"Get-ADObject -SearchBase "CN=VMMDKM,DC=contoso,DC=local" -Filter * | Select-Object DistinguishedName,ObjectClass,Name | ConvertTo-Json > ad-dkm.json (the SearchBase is VMServer.ini's TopContainerName)"#;
+static AD_DKM: Collect = Collect::Run(Command {
+    text: r#"Get-ADObject -SearchBase "CN=VMMDKM,DC=contoso,DC=local" -Filter * | Select-Object DistinguishedName,ObjectClass,Name | ConvertTo-Json > ad-dkm.json"#,
+    saves: &["ad-dkm.json"],
+    shell: Shell::PowerShell,
+    module: Some("ActiveDirectory"),
+    on: &[Role::VmmServer],
+    note: Some("the SearchBase is VMServer.ini's TopContainerName"),
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[records(
         "ad.objects",
         "Active Directory objects (the DKM container and its key objects)",
-        AD_DKM,
+        &AD_DKM,
         &["dn", "class"],
         1,
     )],

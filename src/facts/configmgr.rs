@@ -3,38 +3,43 @@
 
 use std::sync::Arc;
 
+use super::collect::{Collect, CopyFile, Role};
 use super::read::str_of;
 use super::{Domain, FactSet, FactValue, fact};
 use crate::model::{DocKind, Document, NodeIdx};
 
-const CONFIGMGR_SETUP_INI: &str = "copy the ConfigMgrAutoSave.ini Configuration Manager setup saved, or the script it will run with (setup.exe /SCRIPT ConfigMgrSetup.ini), into the site server's folder";
+static CONFIGMGR_SETUP_INI: Collect = Collect::Copy(CopyFile {
+    file: "ConfigMgrAutoSave.ini",
+    on: &[Role::ConfigMgrSiteServer],
+    instruction: "copy the ConfigMgrAutoSave.ini Configuration Manager setup saved, or the script it will run with (setup.exe /SCRIPT ConfigMgrSetup.ini), into the site server's folder",
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
         fact(
             "configmgr.setup.action",
             "What Configuration Manager setup was (or will be) run to do, as its answer file says ([Identification] Action: InstallPrimarySite, InstallCAS, …)",
-            CONFIGMGR_SETUP_INI,
+            &CONFIGMGR_SETUP_INI,
         ),
         fact(
             "configmgr.site_code",
             "Configuration Manager site code, from the setup answer file (SiteCode); places Configuration Manager, which is upgraded before VMM (VMM025)",
-            CONFIGMGR_SETUP_INI,
+            &CONFIGMGR_SETUP_INI,
         ),
         fact(
             "configmgr.site_name",
             "Configuration Manager site name, from the setup answer file (SiteName)",
-            CONFIGMGR_SETUP_INI,
+            &CONFIGMGR_SETUP_INI,
         ),
         fact(
             "configmgr.sql_server",
             "SQL Server computer of the Configuration Manager site database, from the setup answer file (SQLServerName)",
-            CONFIGMGR_SETUP_INI,
+            &CONFIGMGR_SETUP_INI,
         ),
         fact(
             "configmgr.database",
             "Configuration Manager site database name, from the setup answer file (DatabaseName)",
-            CONFIGMGR_SETUP_INI,
+            &CONFIGMGR_SETUP_INI,
         ),
     ],
     registry: &[],

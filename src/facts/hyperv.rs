@@ -6,44 +6,79 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
+use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, enum_name, has_type, int_of, str_of};
 use super::{Domain, FactSet, FactValue, Record, records};
 use crate::model::{DocKind, Document, NodeIdx, Scalar};
 
-const HYPERV_VMS: &str =
-    "Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json";
-const HYPERV_DISKS: &str = "Get-VM | Get-VMHardDiskDrive | Select-Object VMName,Path,ControllerType | ConvertTo-Json > vm-disks.json";
-const HYPERV_SWITCHES: &str = "Get-VMSwitch | Select-Object Name,SwitchType,NetAdapterInterfaceDescription | ConvertTo-Json > vm-switches.json";
-const HYPERV_VHDS: &str = r#"Get-VM | Get-VMHardDiskDrive | Get-VHD | Select-Object Path,@{n='VhdFormat';e={"$($_.VhdFormat)"}},@{n='VhdType';e={"$($_.VhdType)"}},Size,FileSize,ParentPath | ConvertTo-Json > vhds.json"#;
-const HYPERV_SNAPSHOTS: &str = "Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | ConvertTo-Json > vm-snapshots.json";
+static HYPERV_VMS: Collect = Collect::Run(Command {
+    text: "Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json",
+    saves: &["vms.json"],
+    shell: Shell::PowerShell,
+    module: Some("Hyper-V"),
+    on: &[Role::HyperVHost],
+    note: None,
+});
+static HYPERV_DISKS: Collect = Collect::Run(Command {
+    text: "Get-VM | Get-VMHardDiskDrive | Select-Object VMName,Path,ControllerType | ConvertTo-Json > vm-disks.json",
+    saves: &["vm-disks.json"],
+    shell: Shell::PowerShell,
+    module: Some("Hyper-V"),
+    on: &[Role::HyperVHost],
+    note: None,
+});
+static HYPERV_SWITCHES: Collect = Collect::Run(Command {
+    text: "Get-VMSwitch | Select-Object Name,SwitchType,NetAdapterInterfaceDescription | ConvertTo-Json > vm-switches.json",
+    saves: &["vm-switches.json"],
+    shell: Shell::PowerShell,
+    module: Some("Hyper-V"),
+    on: &[Role::HyperVHost],
+    note: None,
+});
+static HYPERV_VHDS: Collect = Collect::Run(Command {
+    text: r#"Get-VM | Get-VMHardDiskDrive | Get-VHD | Select-Object Path,@{n='VhdFormat';e={"$($_.VhdFormat)"}},@{n='VhdType';e={"$($_.VhdType)"}},Size,FileSize,ParentPath | ConvertTo-Json > vhds.json"#,
+    saves: &["vhds.json"],
+    shell: Shell::PowerShell,
+    module: Some("Hyper-V"),
+    on: &[Role::HyperVHost],
+    note: None,
+});
+static HYPERV_SNAPSHOTS: Collect = Collect::Run(Command {
+    text: "Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | ConvertTo-Json > vm-snapshots.json",
+    saves: &["vm-snapshots.json"],
+    shell: Shell::PowerShell,
+    module: Some("Hyper-V"),
+    on: &[Role::HyperVHost],
+    note: None,
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
         records(
             "hyperv.vms",
             "Hyper-V virtual machines",
-            HYPERV_VMS,
+            &HYPERV_VMS,
             &["name", "state", "processors", "memory_mb"],
             1,
         ),
         records(
             "hyperv.disks",
             "Disks and images attached to Hyper-V virtual machines",
-            HYPERV_DISKS,
+            &HYPERV_DISKS,
             &["vm", "path", "type"],
             2,
         ),
         records(
             "hyperv.switches",
             "Hyper-V virtual switches",
-            HYPERV_SWITCHES,
+            &HYPERV_SWITCHES,
             &["name", "type"],
             1,
         ),
         records(
             "hyperv.vhds",
             "Virtual hard disk files with their sizes (Get-VHD)",
-            HYPERV_VHDS,
+            &HYPERV_VHDS,
             &[
                 "path",
                 "format",
@@ -57,7 +92,7 @@ pub(super) static DOMAIN: Domain = Domain {
         records(
             "hyperv.snapshots",
             "Hyper-V snapshots (checkpoints)",
-            HYPERV_SNAPSHOTS,
+            &HYPERV_SNAPSHOTS,
             &["vm", "name"],
             2,
         ),

@@ -5,17 +5,25 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
+use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, bool_of, str_of};
 use super::{Domain, FactSet, FactValue, Record, records};
 use crate::model::{Document, NodeIdx, Scalar};
 
-const IIS_APP_POOLS: &str = r#"Import-Module WebAdministration; Get-ChildItem IIS:\AppPools | Select-Object name,managedRuntimeVersion,managedPipelineMode,enable32BitAppOnWin64,state,@{n='identityType';e={"$($_.processModel.identityType)"}},@{n='userName';e={$_.processModel.userName}} | ConvertTo-Json > iis-apppools.json"#;
+static IIS_APP_POOLS: Collect = Collect::Run(Command {
+    text: r#"Import-Module WebAdministration; Get-ChildItem IIS:\AppPools | Select-Object name,managedRuntimeVersion,managedPipelineMode,enable32BitAppOnWin64,state,@{n='identityType';e={"$($_.processModel.identityType)"}},@{n='userName';e={$_.processModel.userName}} | ConvertTo-Json > iis-apppools.json"#,
+    saves: &["iis-apppools.json"],
+    shell: Shell::PowerShell,
+    module: Some("WebAdministration"),
+    on: &[Role::IisServer],
+    note: None,
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[records(
         "iis.app_pools",
         "IIS application pools (the App-V Management Web Service runs in one)",
-        IIS_APP_POOLS,
+        &IIS_APP_POOLS,
         &[
             "name",
             "runtime",

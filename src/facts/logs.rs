@@ -5,29 +5,36 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
+use super::collect::{Collect, CopyFile, Role};
 use super::read::str_of;
 use super::{Domain, FactSet, FactValue, Record, records};
 use crate::model::{DocKind, Document, Scalar};
 use crate::parse;
 
 // Logs are copied, not exported: the text says which ones, wherever the product keeps them.
-const COMPONENT_LOGS: &str = r"copy the component logs of the product being upgraded into the computer's folder: C:\Windows\ccmsetup\Logs\ccmsetup.log on a ConfigMgr client, the .log files of the Logs folder of the installation directory on a site server, smsts.log for task sequences";
+static COMPONENT_LOGS: Collect = Collect::Copy(CopyFile {
+    file: "*.log",
+    on: &[Role::ConfigMgrSiteServer, Role::ConfigMgrClient],
+    instruction: r"copy the component logs of the product being upgraded into the computer's folder: C:\Windows\ccmsetup\Logs\ccmsetup.log on a ConfigMgr client, the .log files of the Logs folder of the installation directory on a site server, smsts.log for task sequences",
+});
 // Not a command to run: this fact is read from whichever export failed.
-const PS_ERRORS: &str = "nothing to run: any export that holds PowerShell errors (error text or a #< CLIXML error stream) instead of data gives this fact; fix the command and export again";
+static PS_ERRORS: Collect = Collect::Derived {
+    reason: "any export that holds PowerShell errors (error text or a #< CLIXML error stream) instead of data gives this fact; fix the command and export again",
+};
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
         records(
             "collection.errors",
             "PowerShell errors found in export files instead of (or beside) their data: the command that should have exported them failed",
-            PS_ERRORS,
+            &PS_ERRORS,
             &["message", "error_id", "category"],
             0,
         ),
         records(
             "log.errors",
             "Errors in component logs (CMTrace type 3 entries)",
-            COMPONENT_LOGS,
+            &COMPONENT_LOGS,
             &["component", "message", "time", "file"],
             0,
         ),

@@ -12,6 +12,7 @@
 //! export command from it, and `docs/bundle.md` is checked against it.
 
 mod ad;
+pub mod collect;
 mod configmgr;
 mod hyperv;
 mod iis;
@@ -33,14 +34,16 @@ use rhai::ImmutableString;
 
 use crate::model::{Builder, DocKind, Document, NodeIdx, NodeKind, Value};
 use crate::source::{FileId, SourceText};
+pub use collect::Collect;
 
 /// One fact a rule can ask for, and the export that supplies it.
 #[derive(Debug)]
 pub struct FactDef {
     pub key: &'static str,
     pub description: &'static str,
-    /// The command a user runs on the computer to produce an export that yields the fact.
-    pub export: &'static str,
+    /// How the export that yields the fact is collected: reports print it when the fact is
+    /// missing, and `docs/bundle.md` lists it.
+    pub collect: &'static Collect,
     /// For a list of records (installed software, services…), the fields of each record, the
     /// subject first; two records equal in every field are one. Empty for a single value.
     pub fields: &'static [&'static str],
@@ -51,11 +54,11 @@ pub struct FactDef {
     pub identity: usize,
 }
 
-const fn fact(key: &'static str, description: &'static str, export: &'static str) -> FactDef {
+const fn fact(key: &'static str, description: &'static str, collect: &'static Collect) -> FactDef {
     FactDef {
         key,
         description,
-        export,
+        collect,
         fields: &[],
         identity: 0,
     }
@@ -64,14 +67,14 @@ const fn fact(key: &'static str, description: &'static str, export: &'static str
 const fn records(
     key: &'static str,
     description: &'static str,
-    export: &'static str,
+    collect: &'static Collect,
     fields: &'static [&'static str],
     identity: usize,
 ) -> FactDef {
     FactDef {
         key,
         description,
-        export,
+        collect,
         fields,
         identity,
     }

@@ -5,26 +5,41 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
+use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, int_of, str_of};
 use super::{Domain, FactSet, FactValue, Record, records};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
-const NICS_JSON: &str = "Get-NetAdapter | Select-Object Name,InterfaceDescription,MacAddress,Status | ConvertTo-Json > netadapters.json";
-const IP_JSON: &str = "Get-NetIPAddress | Select-Object InterfaceAlias,IPAddress,PrefixLength,AddressFamily | ConvertTo-Json > ipaddresses.json";
+static NICS_JSON: Collect = Collect::Run(Command {
+    text: "Get-NetAdapter | Select-Object Name,InterfaceDescription,MacAddress,Status | ConvertTo-Json > netadapters.json",
+    saves: &["netadapters.json"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
+static IP_JSON: Collect = Collect::Run(Command {
+    text: "Get-NetIPAddress | Select-Object InterfaceAlias,IPAddress,PrefixLength,AddressFamily | ConvertTo-Json > ipaddresses.json",
+    saves: &["ipaddresses.json"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
         records(
             "nics",
             "Network adapters",
-            NICS_JSON,
+            &NICS_JSON,
             &["name", "description", "mac", "status"],
             1,
         ),
         records(
             "ip_addresses",
             "IP addresses of the network interfaces",
-            IP_JSON,
+            &IP_JSON,
             &["interface", "address", "prefix_length"],
             2,
         ),

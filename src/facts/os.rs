@@ -5,55 +5,95 @@
 
 use std::sync::Arc;
 
+use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, RegKey, bool_of, int_of, str_of};
 use super::{Domain, FactSet, FactValue, Origin, Record, fact, records};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
-const OS_JSON: &str = "Get-CimInstance Win32_OperatingSystem | Select-Object CSName,Caption,Version,BuildNumber,OSArchitecture,OSLanguage,TotalVisibleMemorySize | ConvertTo-Json > os.json";
-const CS_JSON: &str = "Get-CimInstance Win32_ComputerSystem | Select-Object Name,Domain,PartOfDomain,TotalPhysicalMemory,NumberOfLogicalProcessors | ConvertTo-Json > computersystem.json";
-const CPU_JSON: &str = "Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,Family,Stepping,NumberOfLogicalProcessors | ConvertTo-Json > processor.json";
-const REBOOT_REG: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing" cbs.reg; reg export "HKLM\SYSTEM\CurrentControlSet\Control\Session Manager" session-manager.reg"#;
-const VOLUMES_JSON: &str = "Get-CimInstance Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | ConvertTo-Json > volumes.json";
+static OS_JSON: Collect = Collect::Run(Command {
+    text: "Get-CimInstance Win32_OperatingSystem | Select-Object CSName,Caption,Version,BuildNumber,OSArchitecture,OSLanguage,TotalVisibleMemorySize | ConvertTo-Json > os.json",
+    saves: &["os.json"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
+static CS_JSON: Collect = Collect::Run(Command {
+    text: "Get-CimInstance Win32_ComputerSystem | Select-Object Name,Domain,PartOfDomain,TotalPhysicalMemory,NumberOfLogicalProcessors | ConvertTo-Json > computersystem.json",
+    saves: &["computersystem.json"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
+static CPU_JSON: Collect = Collect::Run(Command {
+    text: "Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,Family,Stepping,NumberOfLogicalProcessors | ConvertTo-Json > processor.json",
+    saves: &["processor.json"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
+static REBOOT_REG: Collect = Collect::Run(Command {
+    text: r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing" cbs.reg; reg export "HKLM\SYSTEM\CurrentControlSet\Control\Session Manager" session-manager.reg"#,
+    saves: &["cbs.reg", "session-manager.reg"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
+static VOLUMES_JSON: Collect = Collect::Run(Command {
+    text: "Get-CimInstance Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | ConvertTo-Json > volumes.json",
+    saves: &["volumes.json"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        fact("os.caption", "Windows edition name", OS_JSON),
-        fact("os.version", "Windows version (major.minor.build)", OS_JSON),
-        fact("os.build", "Windows build number", OS_JSON),
-        fact("os.language", "OS language (LCID)", OS_JSON),
+        fact("os.caption", "Windows edition name", &OS_JSON),
+        fact(
+            "os.version",
+            "Windows version (major.minor.build)",
+            &OS_JSON,
+        ),
+        fact("os.build", "Windows build number", &OS_JSON),
+        fact("os.language", "OS language (LCID)", &OS_JSON),
         fact(
             "computer.domain",
             "DNS domain (or workgroup) of the computer",
-            CS_JSON,
+            &CS_JSON,
         ),
         fact(
             "computer.domain_joined",
             "Whether the computer is a domain member",
-            CS_JSON,
+            &CS_JSON,
         ),
-        fact("memory.total_mb", "Physical memory in MB", CS_JSON),
-        fact("cpu.logical_processors", "Logical processors", CS_JSON),
+        fact("memory.total_mb", "Physical memory in MB", &CS_JSON),
+        fact("cpu.logical_processors", "Logical processors", &CS_JSON),
         fact(
             "cpu.vendor",
             "Processor manufacturer (GenuineIntel, AuthenticAMD)",
-            CPU_JSON,
+            &CPU_JSON,
         ),
-        fact("cpu.family", "Processor family", CPU_JSON),
-        fact("cpu.stepping", "Processor stepping", CPU_JSON),
+        fact("cpu.family", "Processor family", &CPU_JSON),
+        fact("cpu.stepping", "Processor stepping", &CPU_JSON),
         fact(
             "cpu.model",
             "Processor model name (Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz)",
-            CPU_JSON,
+            &CPU_JSON,
         ),
         fact(
             "reboot.pending",
             "Whether a restart is pending (CBS RebootPending, Windows Update RebootRequired, PendingFileRenameOperations)",
-            REBOOT_REG,
+            &REBOOT_REG,
         ),
         records(
             "volumes",
             "Local disk volumes",
-            VOLUMES_JSON,
+            &VOLUMES_JSON,
             &["name", "size_bytes", "free_bytes"],
             1,
         ),

@@ -4,28 +4,41 @@
 
 use std::sync::Arc;
 
+use super::collect::{Collect, Command, Role, Shell};
 use super::read::{RegKey, int_of, str_of};
 use super::{Domain, FactSet, FactValue, Record, records};
 use crate::model::{Document, NodeIdx};
 
-const SCHANNEL_REG: &str =
-    r#"reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg"#;
-const CREDSSP_REG: &str =
-    r#"reg export "HKLM\SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation" credssp.reg"#;
+static SCHANNEL_REG: Collect = Collect::Run(Command {
+    text: r#"reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg"#,
+    saves: &["schannel.reg"],
+    shell: Shell::Any,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
+static CREDSSP_REG: Collect = Collect::Run(Command {
+    text: r#"reg export "HKLM\SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation" credssp.reg"#,
+    saves: &["credssp.reg"],
+    shell: Shell::Any,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
         records(
             "tls.protocols",
             "SChannel protocol settings (TLS and SSL versions a computer turned on or off)",
-            SCHANNEL_REG,
+            &SCHANNEL_REG,
             &["protocol", "side", "enabled", "disabled_by_default"],
             2,
         ),
         records(
             "credssp.delegation",
             "Servers the computer may delegate credentials to with CredSSP (CredentialsDelegation policies)",
-            CREDSSP_REG,
+            &CREDSSP_REG,
             &["policy", "target", "enabled"],
             2,
         ),

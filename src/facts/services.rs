@@ -5,17 +5,25 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
+use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, str_of};
 use super::{Domain, FactSet, FactValue, Record, records};
 use crate::model::{Document, NodeIdx, Scalar};
 
-const SERVICES_JSON: &str = "Get-CimInstance Win32_Service | Select-Object Name,DisplayName,StartName,State,StartMode | ConvertTo-Json > services.json";
+static SERVICES_JSON: Collect = Collect::Run(Command {
+    text: "Get-CimInstance Win32_Service | Select-Object Name,DisplayName,StartName,State,StartMode | ConvertTo-Json > services.json",
+    saves: &["services.json"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[records(
         "services",
         "Windows services",
-        SERVICES_JSON,
+        &SERVICES_JSON,
         &["name", "account", "state", "start_mode"],
         1,
     )],

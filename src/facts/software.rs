@@ -3,26 +3,41 @@
 
 use std::sync::Arc;
 
+use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, RegKey, bool_of, str_of};
 use super::{Domain, FactSet, FactValue, Record, records};
 use crate::model::{Document, NodeIdx};
 
-const UNINSTALL_REG: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall" uninstall.reg; reg export "HKLM\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall" uninstall-wow64.reg"#;
-const FEATURES_JSON: &str = "Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json > features.json";
+static UNINSTALL_REG: Collect = Collect::Run(Command {
+    text: r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall" uninstall.reg; reg export "HKLM\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall" uninstall-wow64.reg"#,
+    saves: &["uninstall.reg", "uninstall-wow64.reg"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
+static FEATURES_JSON: Collect = Collect::Run(Command {
+    text: "Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json > features.json",
+    saves: &["features.json"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
         records(
             "software",
             "Installed programs",
-            UNINSTALL_REG,
+            &UNINSTALL_REG,
             &["name", "version", "publisher"],
             2,
         ),
         records(
             "features",
             "Windows roles and features",
-            FEATURES_JSON,
+            &FEATURES_JSON,
             &["name", "installed"],
             1,
         ),

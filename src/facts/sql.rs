@@ -7,70 +7,118 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
+use super::collect::{Collect, Command, CopyFile, Role, Shell};
 use super::read::{Obj, bool_of, str_of};
 use super::{Domain, FactSet, FactValue, Record, fact, records};
 use crate::model::{DocKind, Document, NodeIdx};
 
-const SQL_PROPS: &str = r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineName') AS MachineName, SERVERPROPERTY('ProductVersion') AS ProductVersion, SERVERPROPERTY('Edition') AS Edition, SERVERPROPERTY('Collation') AS Collation, SERVERPROPERTY('IsHadrEnabled') AS IsHadrEnabled" | Export-Csv sql-properties.csv"#;
+static SQL_PROPS: Collect = Collect::Run(Command {
+    text: r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineName') AS MachineName, SERVERPROPERTY('ProductVersion') AS ProductVersion, SERVERPROPERTY('Edition') AS Edition, SERVERPROPERTY('Collation') AS Collation, SERVERPROPERTY('IsHadrEnabled') AS IsHadrEnabled" | Export-Csv sql-properties.csv"#,
+    saves: &["sql-properties.csv"],
+    shell: Shell::PowerShell,
+    module: Some("SqlServer"),
+    on: &[Role::SqlServer],
+    note: None,
+});
 // ISO dates (style 126) read the same whatever the culture of the computer running Export-Csv,
 // and GETDATE() on the same server is the reference for a backup's age.
-const SQL_BACKUPS: &str = r#"Invoke-Sqlcmd -Query "SELECT database_name, type, CONVERT(varchar(19), backup_finish_date, 126) AS backup_finish_date, CONVERT(varchar(19), GETDATE(), 126) AS collected_at FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#;
-const SQL_DATABASES: &str = r#"Invoke-Sqlcmd -Query "SELECT name, recovery_model_desc, state_desc FROM sys.databases" | Export-Csv sql-databases.csv"#;
-const SQL_AG_DATABASES: &str = r#"Invoke-Sqlcmd -Query "SELECT adc.database_name, ag.name AS group_name FROM sys.availability_databases_cluster adc JOIN sys.availability_groups ag ON ag.group_id = adc.group_id" | Export-Csv sql-ag-databases.csv"#;
-const SQL_LOGSPACE: &str =
-    r#"Invoke-Sqlcmd -Query "DBCC SQLPERF(LOGSPACE)" | Export-Csv sql-logspace.csv"#;
-const SQL_NETMAN_COLUMNS: &str = r#"Invoke-Sqlcmd -Database VirtualManagerDB -Query "SELECT TABLE_CATALOG, TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'tbl_NetMan_HardwareModelSettings' AND COLUMN_NAME = 'Version'" | Export-Csv sql-vmm-columns.csv (-Database is the VMM database: DatabaseName under Settings\Sql in the VMM registry export)"#;
+static SQL_BACKUPS: Collect = Collect::Run(Command {
+    text: r#"Invoke-Sqlcmd -Query "SELECT database_name, type, CONVERT(varchar(19), backup_finish_date, 126) AS backup_finish_date, CONVERT(varchar(19), GETDATE(), 126) AS collected_at FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#,
+    saves: &["sql-backups.csv"],
+    shell: Shell::PowerShell,
+    module: Some("SqlServer"),
+    on: &[Role::SqlServer],
+    note: None,
+});
+static SQL_DATABASES: Collect = Collect::Run(Command {
+    text: r#"Invoke-Sqlcmd -Query "SELECT name, recovery_model_desc, state_desc FROM sys.databases" | Export-Csv sql-databases.csv"#,
+    saves: &["sql-databases.csv"],
+    shell: Shell::PowerShell,
+    module: Some("SqlServer"),
+    on: &[Role::SqlServer],
+    note: None,
+});
+static SQL_AG_DATABASES: Collect = Collect::Run(Command {
+    text: r#"Invoke-Sqlcmd -Query "SELECT adc.database_name, ag.name AS group_name FROM sys.availability_databases_cluster adc JOIN sys.availability_groups ag ON ag.group_id = adc.group_id" | Export-Csv sql-ag-databases.csv"#,
+    saves: &["sql-ag-databases.csv"],
+    shell: Shell::PowerShell,
+    module: Some("SqlServer"),
+    on: &[Role::SqlServer],
+    note: None,
+});
+static SQL_LOGSPACE: Collect = Collect::Run(Command {
+    text: r#"Invoke-Sqlcmd -Query "DBCC SQLPERF(LOGSPACE)" | Export-Csv sql-logspace.csv"#,
+    saves: &["sql-logspace.csv"],
+    shell: Shell::PowerShell,
+    module: Some("SqlServer"),
+    on: &[Role::SqlServer],
+    note: None,
+});
+static SQL_NETMAN_COLUMNS: Collect = Collect::Run(Command {
+    text: r#"Invoke-Sqlcmd -Database VirtualManagerDB -Query "SELECT TABLE_CATALOG, TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'tbl_NetMan_HardwareModelSettings' AND COLUMN_NAME = 'Version'" | Export-Csv sql-vmm-columns.csv"#,
+    saves: &["sql-vmm-columns.csv"],
+    shell: Shell::PowerShell,
+    module: Some("SqlServer"),
+    on: &[Role::SqlServer],
+    note: Some(
+        r"-Database is the VMM database: DatabaseName under Settings\Sql in the VMM registry export",
+    ),
+});
 // Setup answer files say what setup was (or will be) run with, not what the computer runs now:
 // the facts they give are named `*.setup.*` where the running server has its own fact.
-const SQL_SETUP_INI: &str = "copy the ConfigurationFile.ini SQL Server setup wrote or will run with (setup.exe /ConfigurationFile=ConfigurationFile.ini) into the SQL Server computer's folder";
+static SQL_SETUP_INI: Collect = Collect::Copy(CopyFile {
+    file: "ConfigurationFile.ini",
+    on: &[Role::SqlServer],
+    instruction: "copy the ConfigurationFile.ini SQL Server setup wrote or will run with (setup.exe /ConfigurationFile=ConfigurationFile.ini) into the SQL Server computer's folder",
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        fact("sql.version", "SQL Server ProductVersion", SQL_PROPS),
-        fact("sql.edition", "SQL Server edition", SQL_PROPS),
-        fact("sql.collation", "SQL Server collation", SQL_PROPS),
+        fact("sql.version", "SQL Server ProductVersion", &SQL_PROPS),
+        fact("sql.edition", "SQL Server edition", &SQL_PROPS),
+        fact("sql.collation", "SQL Server collation", &SQL_PROPS),
         fact(
             "sql.hadr_enabled",
             "Whether AlwaysOn availability groups are enabled on the SQL Server instance",
-            SQL_PROPS,
+            &SQL_PROPS,
         ),
         records(
             "sql.backups",
             "Database backups (msdb backup history)",
-            SQL_BACKUPS,
+            &SQL_BACKUPS,
             &["database", "type", "finished"],
             0,
         ),
         fact(
             "sql.collected_at",
             "The SQL Server's own clock when the backup history was exported (GETDATE())",
-            SQL_BACKUPS,
+            &SQL_BACKUPS,
         ),
         records(
             "sql.databases",
             "SQL Server databases",
-            SQL_DATABASES,
+            &SQL_DATABASES,
             &["name", "recovery_model", "state"],
             1,
         ),
         records(
             "sql.ag_databases",
             "Databases in an AlwaysOn availability group",
-            SQL_AG_DATABASES,
+            &SQL_AG_DATABASES,
             &["database", "group"],
             1,
         ),
         records(
             "sql.log_space",
             "Transaction log size and use per database",
-            SQL_LOGSPACE,
+            &SQL_LOGSPACE,
             &["database", "log_size_mb", "log_used_percent"],
             1,
         ),
         records(
             "sql.columns",
             "Column definitions of database tables (INFORMATION_SCHEMA.COLUMNS)",
-            SQL_NETMAN_COLUMNS,
+            &SQL_NETMAN_COLUMNS,
             &[
                 "table",
                 "column",
@@ -84,27 +132,27 @@ pub(super) static DOMAIN: Domain = Domain {
         fact(
             "sql.setup.action",
             "What SQL Server setup was (or will be) run to do, as its answer file says: Install, Upgrade, … (the planned or used setup, not the running server)",
-            SQL_SETUP_INI,
+            &SQL_SETUP_INI,
         ),
         fact(
             "sql.setup.instance_name",
             "SQL Server instance the setup answer file names (INSTANCENAME; MSSQLSERVER is the default instance)",
-            SQL_SETUP_INI,
+            &SQL_SETUP_INI,
         ),
         fact(
             "sql.setup.features",
             "Features the SQL Server setup answer file installs or upgrades (FEATURES, as written: SQLENGINE,REPLICATION,…)",
-            SQL_SETUP_INI,
+            &SQL_SETUP_INI,
         ),
         fact(
             "sql.setup.collation",
             "Server collation the SQL Server setup answer file asks for (SQLCOLLATION; the running server's is sql.collation)",
-            SQL_SETUP_INI,
+            &SQL_SETUP_INI,
         ),
         fact(
             "sql.setup.service_account",
             "Database Engine service account the SQL Server setup answer file gives (SQLSVCACCOUNT)",
-            SQL_SETUP_INI,
+            &SQL_SETUP_INI,
         ),
     ],
     registry: &[],

@@ -7,57 +7,111 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
+use super::collect::{Collect, Command, CopyFile, Role, Shell};
 use super::read::{Obj, RegKey, bool_of, int_of, list_items, str_of};
 use super::{Domain, FactSet, FactValue, Record, fact, records};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
-const REG_VMM: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Microsoft System Center Virtual Machine Manager Server" vmm-registry.reg"#;
-const VMM_HOSTS: &str = r#"Get-SCVMHost | Select-Object Name,@{n='OperatingSystemName';e={$_.OperatingSystem.Name}},@{n='OperatingSystemVersionString';e={"$($_.OperatingSystem.Version)"}},@{n='VirtualizationPlatformString';e={"$($_.VirtualizationPlatform)"}},AgentVersion,@{n='CommunicationStateString';e={"$($_.CommunicationState)"}} | ConvertTo-Json > vmm-hosts.json"#;
-const VMM_JOBS: &str = r#"Get-SCJob -All | Select-Object Name,@{n='Status';e={"$($_.Status)"}},CmdletName,@{n='StartTime';e={$_.StartTime.ToString('s')}} | ConvertTo-Json > vmm-jobs.json"#;
+static REG_VMM: Collect = Collect::Run(Command {
+    text: r#"reg export "HKLM\SOFTWARE\Microsoft\Microsoft System Center Virtual Machine Manager Server" vmm-registry.reg"#,
+    saves: &["vmm-registry.reg"],
+    shell: Shell::Any,
+    module: None,
+    on: &[Role::VmmServer],
+    note: None,
+});
+static VMM_HOSTS: Collect = Collect::Run(Command {
+    text: r#"Get-SCVMHost | Select-Object Name,@{n='OperatingSystemName';e={$_.OperatingSystem.Name}},@{n='OperatingSystemVersionString';e={"$($_.OperatingSystem.Version)"}},@{n='VirtualizationPlatformString';e={"$($_.VirtualizationPlatform)"}},AgentVersion,@{n='CommunicationStateString';e={"$($_.CommunicationState)"}} | ConvertTo-Json > vmm-hosts.json"#,
+    saves: &["vmm-hosts.json"],
+    shell: Shell::PowerShell,
+    module: Some("VirtualMachineManager"),
+    on: &[Role::VmmServer],
+    note: None,
+});
+static VMM_JOBS: Collect = Collect::Run(Command {
+    text: r#"Get-SCJob -All | Select-Object Name,@{n='Status';e={"$($_.Status)"}},CmdletName,@{n='StartTime';e={$_.StartTime.ToString('s')}} | ConvertTo-Json > vmm-jobs.json"#,
+    saves: &["vmm-jobs.json"],
+    shell: Shell::PowerShell,
+    module: Some("VirtualMachineManager"),
+    on: &[Role::VmmServer],
+    note: None,
+});
 // Wrapped like VMM_ENCRYPTED: a VMM server without an Operations Manager connection or a load
 // balancer would otherwise export an empty file, which reads as "not collected". The status
 // is made text because Windows PowerShell 5.1 writes enums as numbers.
-const VMM_OPSMGR: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-opsmgr-connection'; Connections = @(Get-SCOpsMgrConnection | Select-Object OpsMgrServerName,@{n='ConnectionStatus';e={"$($_.ConnectionStatus)"}}) } | ConvertTo-Json -Depth 3 > vmm-opsmgr-connection.json"#;
-const VMM_LOAD_BALANCERS: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-load-balancers'; LoadBalancers = @(Get-SCLoadBalancer | Select-Object Name,Address,Manufacturer,Model) } | ConvertTo-Json -Depth 3 > vmm-load-balancers.json"#;
-const VMSERVER_INI: &str = "copy the VMServer.ini answer file VMM setup was run with (setup.exe /server /i /f VMServer.ini) into the VMM server's folder";
+static VMM_OPSMGR: Collect = Collect::Run(Command {
+    text: r#"[pscustomobject]@{ UplintExport = 'vmm-opsmgr-connection'; Connections = @(Get-SCOpsMgrConnection | Select-Object OpsMgrServerName,@{n='ConnectionStatus';e={"$($_.ConnectionStatus)"}}) } | ConvertTo-Json -Depth 3 > vmm-opsmgr-connection.json"#,
+    saves: &["vmm-opsmgr-connection.json"],
+    shell: Shell::PowerShell,
+    module: Some("VirtualMachineManager"),
+    on: &[Role::VmmServer],
+    note: None,
+});
+static VMM_LOAD_BALANCERS: Collect = Collect::Run(Command {
+    text: "[pscustomobject]@{ UplintExport = 'vmm-load-balancers'; LoadBalancers = @(Get-SCLoadBalancer | Select-Object Name,Address,Manufacturer,Model) } | ConvertTo-Json -Depth 3 > vmm-load-balancers.json",
+    saves: &["vmm-load-balancers.json"],
+    shell: Shell::PowerShell,
+    module: Some("VirtualMachineManager"),
+    on: &[Role::VmmServer],
+    note: None,
+});
+static VMSERVER_INI: Collect = Collect::Copy(CopyFile {
+    file: "VMServer.ini",
+    on: &[Role::VmmServer],
+    instruction: "copy the VMServer.ini answer file VMM setup was run with (setup.exe /server /i /f VMServer.ini) into the VMM server's folder",
+});
 // One object with a marker and a list per kind, so "collected, nothing encrypted" (empty
 // lists) differs from "not collected" (no file): ConvertTo-Json of no objects writes nothing.
-const VMM_ENCRYPTED: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-encrypted-data'; RunAsAccounts = @(Get-SCRunAsAccount | Select-Object Name,UserName,Domain); GuestOSProfiles = @(Get-SCGuestOSProfile | Where-Object { $_.AdminPasswordHasValue } | Select-Object Name); ServiceSettings = @(Get-SCServiceTemplate | ForEach-Object { $t = $_; Get-SCServiceSetting -ServiceTemplate $t | Where-Object { $_.IsEncrypted } | Select-Object Name,@{n='Owner';e={$t.Name}} }); SqlProductKeys = @(Get-SCSQLProfile | ForEach-Object { $p = $_; Get-SCSQLDeployment -SQLProfile $p | Where-Object { $_.ProductKey } | Select-Object Name,@{n='Owner';e={$p.Name}} }) } | ConvertTo-Json -Depth 3 > vmm-encrypted-data.json"#;
+static VMM_ENCRYPTED: Collect = Collect::Run(Command {
+    text: "[pscustomobject]@{ UplintExport = 'vmm-encrypted-data'; RunAsAccounts = @(Get-SCRunAsAccount | Select-Object Name,UserName,Domain); GuestOSProfiles = @(Get-SCGuestOSProfile | Where-Object { $_.AdminPasswordHasValue } | Select-Object Name); ServiceSettings = @(Get-SCServiceTemplate | ForEach-Object { $t = $_; Get-SCServiceSetting -ServiceTemplate $t | Where-Object { $_.IsEncrypted } | Select-Object Name,@{n='Owner';e={$t.Name}} }); SqlProductKeys = @(Get-SCSQLProfile | ForEach-Object { $p = $_; Get-SCSQLDeployment -SQLProfile $p | Where-Object { $_.ProductKey } | Select-Object Name,@{n='Owner';e={$p.Name}} }) } | ConvertTo-Json -Depth 3 > vmm-encrypted-data.json",
+    saves: &["vmm-encrypted-data.json"],
+    shell: Shell::PowerShell,
+    module: Some("VirtualMachineManager"),
+    on: &[Role::VmmServer],
+    note: None,
+});
 // Without -IncludeAllLibraryResources only the template's .xml is written, not the disks;
 // without -SettingsIncludePrivate no secret setting leaves VMM.
-const VMM_TEMPLATES: &str = r"Get-SCVMTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite; Get-SCServiceTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite (then copy the .xml files into the VMM server's folder)";
+static VMM_TEMPLATES: Collect = Collect::Run(Command {
+    text: r"Get-SCVMTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite; Get-SCServiceTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite",
+    saves: &[r"C:\uplint-templates"],
+    shell: Shell::PowerShell,
+    module: Some("VirtualMachineManager"),
+    on: &[Role::VmmServer],
+    note: Some("then copy the .xml files into the VMM server's folder"),
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        fact("vmm.version", "VMM server ProductVersion", REG_VMM),
-        fact("vmm.service_account", "VMM service account", REG_VMM),
+        fact("vmm.version", "VMM server ProductVersion", &REG_VMM),
+        fact("vmm.service_account", "VMM service account", &REG_VMM),
         fact(
             "vmm.library_share_name",
             "VMM default library share name",
-            REG_VMM,
+            &REG_VMM,
         ),
         fact(
             "vmm.library_share_path",
             "VMM default library share path",
-            REG_VMM,
+            &REG_VMM,
         ),
         fact(
             "vmm.sql_server",
             "SQL Server computer of the VMM database",
-            REG_VMM,
+            &REG_VMM,
         ),
-        fact("vmm.database", "VMM database name", REG_VMM),
+        fact("vmm.database", "VMM database name", &REG_VMM),
         records(
             "vmm.ports",
             "VMM server ports (Settings values IndigoTcpPort, WSManTcpPort, BitsTcpPort, …)",
-            REG_VMM,
+            &REG_VMM,
             &["name", "port"],
             1,
         ),
         records(
             "vmm.hosts",
             "Virtualization hosts VMM manages (Get-SCVMHost): name, OS version and name, platform, agent version, communication state",
-            VMM_HOSTS,
+            &VMM_HOSTS,
             &[
                 "name",
                 "os_version",
@@ -71,72 +125,72 @@ pub(super) static DOMAIN: Domain = Domain {
         records(
             "vmm.jobs",
             "VMM jobs (Get-SCJob): name, status, cmdlet, start time",
-            VMM_JOBS,
+            &VMM_JOBS,
             &["name", "status", "cmdlet", "started"],
             0,
         ),
         fact(
             "vmm.opsmgr_connections_collected",
             "Whether VMM's Operations Manager connection was exported (even when there is none)",
-            VMM_OPSMGR,
+            &VMM_OPSMGR,
         ),
         records(
             "vmm.opsmgr_connections",
             "VMM's connection to Operations Manager (Get-SCOpsMgrConnection)",
-            VMM_OPSMGR,
+            &VMM_OPSMGR,
             &["server", "status"],
             1,
         ),
         fact(
             "vmm.load_balancers_collected",
             "Whether VMM's load balancers were exported (even when there is none)",
-            VMM_LOAD_BALANCERS,
+            &VMM_LOAD_BALANCERS,
         ),
         records(
             "vmm.load_balancers",
             "Hardware load balancers VMM manages (Get-SCLoadBalancer)",
-            VMM_LOAD_BALANCERS,
+            &VMM_LOAD_BALANCERS,
             &["address", "name", "manufacturer", "model"],
             1,
         ),
         fact(
             "vmm.dkm_container",
             "Distributed key management container (VMServer.ini TopContainerName)",
-            VMSERVER_INI,
+            &VMSERVER_INI,
         ),
         fact(
             "vmm.service_local_account",
             "Whether VMM setup was told to run the service as LocalSystem (VMServer.ini VmmServiceLocalAccount)",
-            VMSERVER_INI,
+            &VMSERVER_INI,
         ),
         fact(
             "vmm.highly_available",
             "Whether VMM was installed highly available (VMServer.ini HighlyAvailable)",
-            VMSERVER_INI,
+            &VMSERVER_INI,
         ),
         fact(
             "vmm.encrypted_data_collected",
             "Whether the inventory of VMM's encrypted data was exported (even when it lists nothing)",
-            VMM_ENCRYPTED,
+            &VMM_ENCRYPTED,
         ),
         records(
             "vmm.encrypted_data",
             "Data VMM encrypts with DPAPI or DKM: Run As accounts, guest OS profile passwords, encrypted service settings, SQL Server deployment product keys",
-            VMM_ENCRYPTED,
+            &VMM_ENCRYPTED,
             &["kind", "name", "owner"],
             0,
         ),
         records(
             "vmm.template_resources",
             "Library resources a VMM template depends on, by their library share path (a share whose name or path changes across the upgrade breaks the template)",
-            VMM_TEMPLATES,
+            &VMM_TEMPLATES,
             &["template", "name", "path"],
             0,
         ),
         records(
             "vmm.template_run_as",
             "Run As accounts a VMM template uses (their credentials are encrypted data: DPAPI-bound unless DKM carries them to a new VMM server)",
-            VMM_TEMPLATES,
+            &VMM_TEMPLATES,
             &["template", "account"],
             0,
         ),

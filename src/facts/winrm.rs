@@ -3,35 +3,49 @@
 
 use std::sync::Arc;
 
+use super::collect::{Collect, Command, Role, Shell};
 use super::read::{int_of, str_of};
 use super::{Domain, FactSet, FactValue, fact};
 use crate::model::{DocKind, Document};
 
-const WINRM: &str = "winrm get winrm/config > winrm-config.txt";
-const WSMAN_WMI_QUOTAS: &str =
-    r"Get-ChildItem 'WSMan:\localhost\Plugin\WMI Provider\Quotas' > wsman-wmi-quotas.txt";
+static WINRM: Collect = Collect::Run(Command {
+    text: "winrm get winrm/config > winrm-config.txt",
+    saves: &["winrm-config.txt"],
+    shell: Shell::Any,
+    module: None,
+    on: &[Role::Every],
+    note: None,
+});
+static WSMAN_WMI_QUOTAS: Collect = Collect::Run(Command {
+    text: r"Get-ChildItem 'WSMan:\localhost\Plugin\WMI Provider\Quotas' > wsman-wmi-quotas.txt",
+    saves: &["wsman-wmi-quotas.txt"],
+    shell: Shell::PowerShell,
+    module: None,
+    on: &[Role::VmmServer, Role::HyperVHost],
+    note: None,
+});
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
         fact(
             "winrm.max_concurrent_operations_per_user",
             "WinRM Service MaxConcurrentOperationsPerUser",
-            WINRM,
+            &WINRM,
         ),
         fact(
             "winrm.max_connections",
             "WinRM Service MaxConnections",
-            WINRM,
+            &WINRM,
         ),
         fact(
             "winrm.max_connections_source",
             "Who set MaxConnections (GPO when set by Group Policy)",
-            WINRM,
+            &WINRM,
         ),
         fact(
             "winrm.wmi_plugin_max_operations_per_user",
             "MaxConcurrentOperationsPerUser of the WinRM WMI Provider plugin's quotas",
-            WSMAN_WMI_QUOTAS,
+            &WSMAN_WMI_QUOTAS,
         ),
     ],
     registry: &[],
