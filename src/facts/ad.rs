@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::collect::{Collect, Command, Role, Shell};
 use super::read::Obj;
-use super::{Domain, FactSet, FactValue, Record, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx};
 
 static AD_DKM: Collect = Collect::Run(Command {
@@ -18,12 +18,13 @@ static AD_DKM: Collect = Collect::Run(Command {
 });
 
 pub(super) static DOMAIN: Domain = Domain {
-    facts: &[records(
+    facts: &[FactDef::records(
         "ad.objects",
         "Active Directory objects (the DKM container and its key objects)",
         &AD_DKM,
         &["dn", "class"],
         1,
+        "`Get-ADObject` objects (`DistinguishedName`, `ObjectClass`)",
     )],
     registry: &[],
     documents: &[],

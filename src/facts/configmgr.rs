@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::collect::{Collect, CopyFile, Role};
 use super::read::str_of;
-use super::{Domain, FactSet, FactValue, fact};
+use super::{Domain, FactDef, FactSet, FactValue};
 use crate::model::{DocKind, Document, NodeIdx};
 
 static CONFIGMGR_SETUP_INI: Collect = Collect::Copy(CopyFile {
@@ -16,30 +16,35 @@ static CONFIGMGR_SETUP_INI: Collect = Collect::Copy(CopyFile {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        fact(
+        FactDef::text(
             "configmgr.setup.action",
             "What Configuration Manager setup was (or will be) run to do, as its answer file says ([Identification] Action: InstallPrimarySite, InstallCAS, …)",
             &CONFIGMGR_SETUP_INI,
+            "`[Identification]`, value `Action`, of Configuration Manager setup's script. The file is recognized by that value together with `[Options]` `SiteCode` or `SMSInstallDir`, or `[SQLConfigOptions]` `SQLServerName`",
         ),
-        fact(
+        FactDef::text(
             "configmgr.site_code",
             "Configuration Manager site code, from the setup answer file (SiteCode); places Configuration Manager, which is upgraded before VMM (VMM025)",
             &CONFIGMGR_SETUP_INI,
+            "`[Options]`, value `SiteCode`",
         ),
-        fact(
+        FactDef::text(
             "configmgr.site_name",
             "Configuration Manager site name, from the setup answer file (SiteName)",
             &CONFIGMGR_SETUP_INI,
+            "`[Options]`, value `SiteName`",
         ),
-        fact(
+        FactDef::text(
             "configmgr.sql_server",
             "SQL Server computer of the Configuration Manager site database, from the setup answer file (SQLServerName)",
             &CONFIGMGR_SETUP_INI,
+            "`[SQLConfigOptions]`, value `SQLServerName` as written",
         ),
-        fact(
+        FactDef::text(
             "configmgr.database",
             "Configuration Manager site database name, from the setup answer file (DatabaseName)",
             &CONFIGMGR_SETUP_INI,
+            "`[SQLConfigOptions]`, value `DatabaseName` as written",
         ),
     ],
     registry: &[],

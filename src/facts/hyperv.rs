@@ -8,7 +8,7 @@ use rhai::ImmutableString;
 
 use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, enum_name, has_type, int_of, str_of};
-use super::{Domain, FactSet, FactValue, Record, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, Scalar};
 
 static HYPERV_VMS: Collect = Collect::Run(Command {
@@ -54,28 +54,31 @@ static HYPERV_SNAPSHOTS: Collect = Collect::Run(Command {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        records(
+        FactDef::records(
             "hyperv.vms",
             "Hyper-V virtual machines",
             &HYPERV_VMS,
             &["name", "state", "processors", "memory_mb"],
             1,
+            "`Get-VM` objects (`Name`, `State`, `ProcessorCount`, `MemoryStartup` in bytes), or a Windows Server 2008 R2–2012 R2 VM configuration `.xml` (`properties/name`, `settings/processors/count`, `settings/memory/bank/size`)",
         ),
-        records(
+        FactDef::records(
             "hyperv.disks",
             "Disks and images attached to Hyper-V virtual machines",
             &HYPERV_DISKS,
             &["vm", "path", "type"],
             2,
+            "`Get-VMHardDiskDrive` objects (`VMName`, `Path`, `ControllerType`), with `type` `VHD`, or no `type` for a pass-through disk (one with a `DiskNumber`); or the IDE and SCSI drives of a VM configuration `.xml` (`pathname`, `type` as written: `VHD`, `ISO`, …), leaving out drives of type `NONE` and drives with no file",
         ),
-        records(
+        FactDef::records(
             "hyperv.switches",
             "Hyper-V virtual switches",
             &HYPERV_SWITCHES,
             &["name", "type"],
             1,
+            "`Get-VMSwitch` objects (`Name`, `SwitchType`); `type` is `External`, `Internal` or `Private`, also when Windows PowerShell 5.1 wrote the number",
         ),
-        records(
+        FactDef::records(
             "hyperv.vhds",
             "Virtual hard disk files with their sizes (Get-VHD)",
             &HYPERV_VHDS,
@@ -88,13 +91,15 @@ pub(super) static DOMAIN: Domain = Domain {
                 "parent",
             ],
             1,
+            "`Get-VHD` objects (`Path`, `VhdFormat`, `Size`); `format` and `type` are names (`VHDX`, `Dynamic`), also when Windows PowerShell 5.1 wrote the enum as a number (`VhdFormat` 2 VHD, 3 VHDX, 4 VHDSet; `VhdType` 2 Fixed, 3 Dynamic, 4 Differencing [UNV: the numbers are from the enum as remembered, not checked on a host]). `size_bytes` is the virtual size, `file_size_bytes` the space the file takes; `parent` only for a differencing disk",
         ),
-        records(
+        FactDef::records(
             "hyperv.snapshots",
             "Hyper-V snapshots (checkpoints)",
             &HYPERV_SNAPSHOTS,
             &["vm", "name"],
             2,
+            "`Get-VMSnapshot` objects (`VMName`, `Name`, with `ParentSnapshotName` present even if null)",
         ),
     ],
     registry: &[],

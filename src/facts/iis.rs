@@ -7,7 +7,7 @@ use rhai::ImmutableString;
 
 use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, bool_of, str_of};
-use super::{Domain, FactSet, FactValue, Record, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx, Scalar};
 
 static IIS_APP_POOLS: Collect = Collect::Run(Command {
@@ -20,7 +20,7 @@ static IIS_APP_POOLS: Collect = Collect::Run(Command {
 });
 
 pub(super) static DOMAIN: Domain = Domain {
-    facts: &[records(
+    facts: &[FactDef::records(
         "iis.app_pools",
         "IIS application pools (the App-V Management Web Service runs in one)",
         &IIS_APP_POOLS,
@@ -33,6 +33,7 @@ pub(super) static DOMAIN: Domain = Domain {
             "state",
         ],
         1,
+        r"objects with `name` and `managedRuntimeVersion` and `managedPipelineMode` (`Get-Item IIS:\AppPools\...` whole, or `Get-IISAppPool` in PascalCase); `identity` is `userName` for a `SpecificUser` pool, else `identityType`; `runtime` is absent for a pool with no managed code. A password in the export is never read",
     )],
     registry: &[],
     documents: &[],

@@ -7,7 +7,7 @@ use rhai::ImmutableString;
 
 use super::collect::{Collect, CopyFile, Role};
 use super::read::str_of;
-use super::{Domain, FactSet, FactValue, Record, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, Scalar};
 use crate::parse;
 
@@ -24,19 +24,21 @@ static PS_ERRORS: Collect = Collect::Derived {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        records(
+        FactDef::records(
             "collection.errors",
             "PowerShell errors found in export files instead of (or beside) their data: the command that should have exported them failed",
             &PS_ERRORS,
             &["message", "error_id", "category"],
             0,
+            r#"each record of a `powershell-error` file, and each error of a CLIXML stream's error strings (or `<Obj S="Error">`): `message` is the error message (wrapped lines joined, at most 500 characters), `error_id` the `FullyQualifiedErrorId` and `category` the `ErrorCategory` name, when written. Every such error is also an `input-error`"#,
         ),
-        records(
+        FactDef::records(
             "log.errors",
             "Errors in component logs (CMTrace type 3 entries)",
             &COMPONENT_LOGS,
             &["component", "message", "time", "file"],
             0,
+            "the entries of a `cmtrace-log` whose `type` is `3`; `time` is `YYYY-MM-DD HH:MM:SS` from `date` (`MM-DD-YYYY`) and `time`, the computer's local time as logged (the time zone bias is left out), or the text as written when it is not in that form; `file` is the source file and line of the program that logged it (`ccmsetup.cpp:9498`), when the entry names one. Entries of the older SMS layout have no severity and give no errors",
         ),
     ],
     registry: &[],

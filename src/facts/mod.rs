@@ -8,8 +8,15 @@
 //! (`os.version`, `vmm.library_share_name`, …) whose every value remembers the node it came
 //! from, so a finding on a fact points at the export file and line.
 //!
+//! Each concern has a file of its own (`os.rs`, `sql.rs`, `vmm.rs`, …) with its fact
+//! definitions, how each export is collected ([`collect`]) and the readers that find the facts;
+//! `read.rs` holds what they share. `DOMAINS` lists the files, and `OBJECTS` the order in
+//! which their recognizers of exported objects are tried. This file keeps the machinery that
+//! merges offers into a [`FactSet`].
+//!
 //! [`CATALOG`] is the one list of facts: rules name facts by its keys, `missing()` reads the
-//! export command from it, and `docs/bundle.md` is checked against it.
+//! export command from it, and `docs/bundle.md`'s collection commands and fact table are
+//! generated from it.
 
 mod ad;
 pub mod collect;
@@ -17,6 +24,7 @@ mod configmgr;
 mod hyperv;
 mod iis;
 mod logs;
+mod markdown;
 mod network;
 mod os;
 mod read;
@@ -27,6 +35,9 @@ mod sql;
 mod vmm;
 mod winrm;
 
+pub use collect::Collect;
+pub use markdown::{collecting_markdown, facts_markdown};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
@@ -34,16 +45,20 @@ use rhai::ImmutableString;
 
 use crate::model::{Builder, DocKind, Document, NodeIdx, NodeKind, Value};
 use crate::source::{FileId, SourceText};
-pub use collect::Collect;
 
 /// One fact a rule can ask for, and the export that supplies it.
 #[derive(Debug)]
 pub struct FactDef {
     pub key: &'static str,
     pub description: &'static str,
+    /// What its values are.
+    pub kind: Kind,
     /// How the export that yields the fact is collected: reports print it when the fact is
     /// missing, and `docs/bundle.md` lists it.
     pub collect: &'static Collect,
+    /// Where in the exports the fact is read, for the fact table of `docs/bundle.md`
+    /// (Markdown).
+    pub read_from: &'static str,
     /// For a list of records (installed software, services…), the fields of each record, the
     /// subject first; two records equal in every field are one. Empty for a single value.
     pub fields: &'static [&'static str],
@@ -54,29 +69,90 @@ pub struct FactDef {
     pub identity: usize,
 }
 
-const fn fact(key: &'static str, description: &'static str, collect: &'static Collect) -> FactDef {
-    FactDef {
-        key,
-        description,
-        collect,
-        fields: &[],
-        identity: 0,
+/// What the values of a fact are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Integer,
+    Bool,
+    /// A list of records with the fact's `fields`.
+    Records,
+}
+
+impl Kind {
+    /// The kind of a single value.
+    fn of(value: &FactValue) -> Kind {
+        match value {
+            FactValue::Str(_) => Kind::Text,
+            FactValue::Int(_) => Kind::Integer,
+            FactValue::Bool(_) => Kind::Bool,
+        }
     }
 }
 
-const fn records(
-    key: &'static str,
-    description: &'static str,
-    collect: &'static Collect,
-    fields: &'static [&'static str],
-    identity: usize,
-) -> FactDef {
-    FactDef {
-        key,
-        description,
-        collect,
-        fields,
-        identity,
+impl FactDef {
+    const fn value(
+        kind: Kind,
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef {
+            key,
+            description,
+            kind,
+            collect,
+            read_from,
+            fields: &[],
+            identity: 0,
+        }
+    }
+
+    const fn text(
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef::value(Kind::Text, key, description, collect, read_from)
+    }
+
+    const fn integer(
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef::value(Kind::Integer, key, description, collect, read_from)
+    }
+
+    const fn flag(
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef::value(Kind::Bool, key, description, collect, read_from)
+    }
+
+    const fn records(
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        fields: &'static [&'static str],
+        identity: usize,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef {
+            key,
+            description,
+            kind: Kind::Records,
+            collect,
+            read_from,
+            fields,
+            identity,
+        }
     }
 }
 
@@ -90,7 +166,8 @@ struct Domain {
     documents: &'static [(DocKind, read::DocumentReader)],
 }
 
-/// Every domain. A new product's facts are a new file with its [`Domain`], and a line here.
+/// Every domain. A new product's facts are a new file with its [`Domain`] and a line here (and,
+/// if it reads exported objects, its recognizers in [`OBJECTS`] where they belong).
 static DOMAINS: &[&Domain] = &[
     &os::DOMAIN,
     &software::DOMAIN,
@@ -356,8 +433,8 @@ impl FactSet {
         node: NodeIdx,
     ) {
         debug_assert!(
-            definition(key).is_some_and(|d| d.fields.is_empty()),
-            "{key} is not a single-value fact"
+            definition(key).is_some_and(|d| d.kind == Kind::of(&value)),
+            "{key} is not a single-value fact of the kind of {value:?}"
         );
         let offer = Offer {
             value,
@@ -705,6 +782,12 @@ mod tests {
     #[test]
     fn identities_name_fields_of_list_facts_only() {
         for def in CATALOG.iter() {
+            assert_eq!(
+                def.kind == Kind::Records,
+                !def.fields.is_empty(),
+                "{}: lists, and only lists, have fields",
+                def.key
+            );
             assert!(
                 def.identity <= def.fields.len(),
                 "{}: identity {} but {} fields",

@@ -7,7 +7,7 @@ use rhai::ImmutableString;
 
 use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, int_of, str_of};
-use super::{Domain, FactSet, FactValue, Record, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
 static NICS_JSON: Collect = Collect::Run(Command {
@@ -29,19 +29,21 @@ static IP_JSON: Collect = Collect::Run(Command {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        records(
+        FactDef::records(
             "nics",
             "Network adapters",
             &NICS_JSON,
             &["name", "description", "mac", "status"],
             1,
+            "`Get-NetAdapter` objects (`Name`, `InterfaceDescription`, `MacAddress`, `Status`); or the adapters of English `ipconfig /all` output (the header's name, `Description`, `Physical Address`; `status` is `Disconnected` when `Media State` is `Media disconnected`, else `Up`). Tunnel adapters are skipped, and `ipconfig` output in another language gives none.",
         ),
-        records(
+        FactDef::records(
             "ip_addresses",
             "IP addresses of the network interfaces",
             &IP_JSON,
             &["interface", "address", "prefix_length"],
             2,
+            "`Get-NetIPAddress` objects (`InterfaceAlias`, `IPAddress` or `IPv4Address`/`IPv6Address`, `PrefixLength`); `ipconfig /all` (`IPv4 Address` with the `Subnet Mask` printed after it, `IPv6 Address`, `Link-local IPv6 Address`; ipconfig prints no IPv6 prefix length)",
         ),
     ],
     registry: &[],

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, RegKey, bool_of, int_of, str_of};
-use super::{Domain, FactSet, FactValue, Origin, Record, fact, records};
+use super::{Domain, FactDef, FactSet, FactValue, Origin, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
 static OS_JSON: Collect = Collect::Run(Command {
@@ -53,49 +53,86 @@ static VOLUMES_JSON: Collect = Collect::Run(Command {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        fact("os.caption", "Windows edition name", &OS_JSON),
-        fact(
+        FactDef::text(
+            "os.caption",
+            "Windows edition name",
+            &OS_JSON,
+            "JSON: `Caption`. Or the `CurrentVersion` registry export: `ProductName`.",
+        ),
+        FactDef::text(
             "os.version",
             "Windows version (major.minor.build)",
             &OS_JSON,
+            "JSON: `Version`. Or the `CurrentVersion` registry export: `CurrentMajorVersionNumber.CurrentMinorVersionNumber.CurrentBuildNumber` when the major/minor values exist (Windows Server 2016 and later), else `CurrentVersion.CurrentBuildNumber`.",
         ),
-        fact("os.build", "Windows build number", &OS_JSON),
-        fact("os.language", "OS language (LCID)", &OS_JSON),
-        fact(
+        FactDef::integer(
+            "os.build",
+            "Windows build number",
+            &OS_JSON,
+            "JSON: `BuildNumber`. Or the `CurrentVersion` registry export: `CurrentBuildNumber` (or `CurrentBuild`).",
+        ),
+        FactDef::integer(
+            "os.language",
+            "OS language (LCID)",
+            &OS_JSON,
+            "JSON: `OSLanguage` only.",
+        ),
+        FactDef::text(
             "computer.domain",
             "DNS domain (or workgroup) of the computer",
             &CS_JSON,
+            "`Domain` of a `Win32_ComputerSystem` object (JSON, CLIXML or CSV), or `Domain:` of `systeminfo`",
         ),
-        fact(
+        FactDef::flag(
             "computer.domain_joined",
             "Whether the computer is a domain member",
             &CS_JSON,
+            "`PartOfDomain`",
         ),
-        fact("memory.total_mb", "Physical memory in MB", &CS_JSON),
-        fact("cpu.logical_processors", "Logical processors", &CS_JSON),
-        fact(
+        FactDef::integer(
+            "memory.total_mb",
+            "Physical memory in MB",
+            &CS_JSON,
+            "`TotalPhysicalMemory` (bytes), `Win32_OperatingSystem.TotalVisibleMemorySize` (KB), or `Total Physical Memory:` of `systeminfo`",
+        ),
+        FactDef::integer(
+            "cpu.logical_processors",
+            "Logical processors",
+            &CS_JSON,
+            "`NumberOfLogicalProcessors` of `Win32_ComputerSystem`",
+        ),
+        FactDef::text(
             "cpu.vendor",
             "Processor manufacturer (GenuineIntel, AuthenticAMD)",
             &CPU_JSON,
+            "`Manufacturer` of a `Win32_Processor` object",
         ),
-        fact("cpu.family", "Processor family", &CPU_JSON),
-        fact("cpu.stepping", "Processor stepping", &CPU_JSON),
-        fact(
+        FactDef::integer("cpu.family", "Processor family", &CPU_JSON, "`Family`"),
+        FactDef::text(
+            "cpu.stepping",
+            "Processor stepping",
+            &CPU_JSON,
+            "`Stepping`",
+        ),
+        FactDef::text(
             "cpu.model",
             "Processor model name (Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz)",
             &CPU_JSON,
+            "`Name` of a `Win32_Processor` object, without the padding WMI leaves around it",
         ),
-        fact(
+        FactDef::flag(
             "reboot.pending",
             "Whether a restart is pending (CBS RebootPending, Windows Update RebootRequired, PendingFileRenameOperations)",
             &REBOOT_REG,
+            r"`true` when an export shows `...\Component Based Servicing\RebootPending`, `...\WindowsUpdate\Auto Update\RebootRequired` or a non-empty `Session Manager\PendingFileRenameOperations`; `false` only when both the Component Based Servicing and the Session Manager exports are present and show none of it. Any evidence of a pending restart wins.",
         ),
-        records(
+        FactDef::records(
             "volumes",
             "Local disk volumes",
             &VOLUMES_JSON,
             &["name", "size_bytes", "free_bytes"],
             1,
+            "`Win32_LogicalDisk` (`DeviceID`, `Size`, `FreeSpace`) or `Get-Volume` (`DriveLetter`, `Size`, `SizeRemaining`) objects",
         ),
     ],
     registry: &[registry],

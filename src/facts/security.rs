@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::collect::{Collect, Command, Role, Shell};
 use super::read::{RegKey, int_of, str_of};
-use super::{Domain, FactSet, FactValue, Record, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx};
 
 static SCHANNEL_REG: Collect = Collect::Run(Command {
@@ -28,19 +28,21 @@ static CREDSSP_REG: Collect = Collect::Run(Command {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        records(
+        FactDef::records(
             "tls.protocols",
             "SChannel protocol settings (TLS and SSL versions a computer turned on or off)",
             &SCHANNEL_REG,
             &["protocol", "side", "enabled", "disabled_by_default"],
             2,
+            r"`SCHANNEL\Protocols\<protocol>\<Client|Server>`: `Enabled` and `DisabledByDefault` (a key without either gives no record: the Windows default applies)",
         ),
-        records(
+        FactDef::records(
             "credssp.delegation",
             "Servers the computer may delegate credentials to with CredSSP (CredentialsDelegation policies)",
             &CREDSSP_REG,
             &["policy", "target", "enabled"],
             2,
+            r"each value of a policy subkey (`AllowFreshCredentials\1 = WSMAN/*`); `enabled` is the policy's switch of the same name on the parent key",
         ),
     ],
     registry: &[schannel_protocols, credssp_delegation],

@@ -7,7 +7,7 @@ use rhai::ImmutableString;
 
 use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, str_of};
-use super::{Domain, FactSet, FactValue, Record, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx, Scalar};
 
 static SERVICES_JSON: Collect = Collect::Run(Command {
@@ -20,12 +20,13 @@ static SERVICES_JSON: Collect = Collect::Run(Command {
 });
 
 pub(super) static DOMAIN: Domain = Domain {
-    facts: &[records(
+    facts: &[FactDef::records(
         "services",
         "Windows services",
         &SERVICES_JSON,
         &["name", "account", "state", "start_mode"],
         1,
+        "`Win32_Service` objects (`Name`, `StartName`, `State`, `StartMode`) or `Get-Service` objects (`Name`, `Status` as a name or number, `StartType`)",
     )],
     registry: &[],
     documents: &[],

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::collect::{Collect, Command, Role, Shell};
 use super::read::{Obj, RegKey, bool_of, str_of};
-use super::{Domain, FactSet, FactValue, Record, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx};
 
 static UNINSTALL_REG: Collect = Collect::Run(Command {
@@ -27,19 +27,21 @@ static FEATURES_JSON: Collect = Collect::Run(Command {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        records(
+        FactDef::records(
             "software",
             "Installed programs",
             &UNINSTALL_REG,
             &["name", "version", "publisher"],
             2,
+            r"each `Uninstall\<id>` key with a `DisplayName` (`DisplayVersion`, `Publisher`); or `Win32_Product` / `Get-Package` objects (`Name`, `Version`, `Vendor` / `ProviderName`)",
         ),
-        records(
+        FactDef::records(
             "features",
             "Windows roles and features",
             &FEATURES_JSON,
             &["name", "installed"],
             1,
+            "`Get-WindowsFeature` objects (`Name`, `Installed`)",
         ),
     ],
     registry: &[registry],

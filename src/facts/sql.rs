@@ -9,7 +9,7 @@ use rhai::ImmutableString;
 
 use super::collect::{Collect, Command, CopyFile, Role, Shell};
 use super::read::{Obj, bool_of, str_of};
-use super::{Domain, FactSet, FactValue, Record, fact, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx};
 
 static SQL_PROPS: Collect = Collect::Run(Command {
@@ -74,48 +74,64 @@ static SQL_SETUP_INI: Collect = Collect::Copy(CopyFile {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        fact("sql.version", "SQL Server ProductVersion", &SQL_PROPS),
-        fact("sql.edition", "SQL Server edition", &SQL_PROPS),
-        fact("sql.collation", "SQL Server collation", &SQL_PROPS),
-        fact(
+        FactDef::text(
+            "sql.version",
+            "SQL Server ProductVersion",
+            &SQL_PROPS,
+            "an object (CSV row, JSON, CLIXML) with `ProductVersion` and `Edition` or `Collation`",
+        ),
+        FactDef::text("sql.edition", "SQL Server edition", &SQL_PROPS, "`Edition`"),
+        FactDef::text(
+            "sql.collation",
+            "SQL Server collation",
+            &SQL_PROPS,
+            "`Collation`",
+        ),
+        FactDef::flag(
             "sql.hadr_enabled",
             "Whether AlwaysOn availability groups are enabled on the SQL Server instance",
             &SQL_PROPS,
+            "`IsHadrEnabled` (`1`/`0`; empty on SQL Server 2008 R2 and older, which gives no fact)",
         ),
-        records(
+        FactDef::records(
             "sql.backups",
             "Database backups (msdb backup history)",
             &SQL_BACKUPS,
             &["database", "type", "finished"],
             0,
+            "`msdb.dbo.backupset` rows (`database_name`, `type`, `backup_finish_date`) or dbatools `Get-DbaDbBackupHistory` objects (`Database`, `Type`, `End`)",
         ),
-        fact(
+        FactDef::text(
             "sql.collected_at",
             "The SQL Server's own clock when the backup history was exported (GETDATE())",
             &SQL_BACKUPS,
+            "the `collected_at` column (`GETDATE()`), the reference for a backup's age",
         ),
-        records(
+        FactDef::records(
             "sql.databases",
             "SQL Server databases",
             &SQL_DATABASES,
             &["name", "recovery_model", "state"],
             1,
+            "`sys.databases` rows (`name`, `recovery_model_desc`, `state_desc`)",
         ),
-        records(
+        FactDef::records(
             "sql.ag_databases",
             "Databases in an AlwaysOn availability group",
             &SQL_AG_DATABASES,
             &["database", "group"],
             1,
+            "rows with `database_name` and `group_name`; or dbatools backup history objects with a non-empty `AvailabilityGroupName` (`Database`)",
         ),
-        records(
+        FactDef::records(
             "sql.log_space",
             "Transaction log size and use per database",
             &SQL_LOGSPACE,
             &["database", "log_size_mb", "log_used_percent"],
             1,
+            "`DBCC SQLPERF(LOGSPACE)` rows (`Database Name`, `Log Size (MB)`, `Log Space Used (%)`). The two numbers are kept as text, as written: they have decimals, and `Export-Csv` writes them with the decimal separator of the computer's language.",
         ),
-        records(
+        FactDef::records(
             "sql.columns",
             "Column definitions of database tables (INFORMATION_SCHEMA.COLUMNS)",
             &SQL_NETMAN_COLUMNS,
@@ -128,31 +144,37 @@ pub(super) static DOMAIN: Domain = Domain {
                 "nullable",
             ],
             0,
+            "`INFORMATION_SCHEMA.COLUMNS` rows (`TABLE_NAME`, `COLUMN_NAME`, `TABLE_CATALOG`, `DATA_TYPE`, `CHARACTER_MAXIMUM_LENGTH` as an integer, `-1` for `(max)` and absent for types without a length, `IS_NULLABLE` as written, `YES` or `NO`)",
         ),
-        fact(
+        FactDef::text(
             "sql.setup.action",
             "What SQL Server setup was (or will be) run to do, as its answer file says: Install, Upgrade, … (the planned or used setup, not the running server)",
             &SQL_SETUP_INI,
+            "the `[OPTIONS]` section of SQL Server setup's answer file, value `ACTION` as written (quotes removed, letter case kept). The file is recognized by `ACTION` together with `FEATURES`, `INSTANCENAME` or `INSTANCEID`, not by its name; VMM's `VMServer.ini`, which also has `[OPTIONS]`, has none of them",
         ),
-        fact(
+        FactDef::text(
             "sql.setup.instance_name",
             "SQL Server instance the setup answer file names (INSTANCENAME; MSSQLSERVER is the default instance)",
             &SQL_SETUP_INI,
+            "`INSTANCENAME`",
         ),
-        fact(
+        FactDef::text(
             "sql.setup.features",
             "Features the SQL Server setup answer file installs or upgrades (FEATURES, as written: SQLENGINE,REPLICATION,…)",
             &SQL_SETUP_INI,
+            "`FEATURES` as written (`SQLENGINE,REPLICATION`); a commented-out line gives no fact",
         ),
-        fact(
+        FactDef::text(
             "sql.setup.collation",
             "Server collation the SQL Server setup answer file asks for (SQLCOLLATION; the running server's is sql.collation)",
             &SQL_SETUP_INI,
+            "`SQLCOLLATION`, when present (upgrade answer files usually have none)",
         ),
-        fact(
+        FactDef::text(
             "sql.setup.service_account",
             "Database Engine service account the SQL Server setup answer file gives (SQLSVCACCOUNT)",
             &SQL_SETUP_INI,
+            "`SQLSVCACCOUNT`, when present",
         ),
     ],
     registry: &[],

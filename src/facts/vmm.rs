@@ -9,7 +9,7 @@ use rhai::ImmutableString;
 
 use super::collect::{Collect, Command, CopyFile, Role, Shell};
 use super::read::{Obj, RegKey, bool_of, int_of, list_items, str_of};
-use super::{Domain, FactSet, FactValue, Record, fact, records};
+use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
 static REG_VMM: Collect = Collect::Run(Command {
@@ -83,32 +83,51 @@ static VMM_TEMPLATES: Collect = Collect::Run(Command {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        fact("vmm.version", "VMM server ProductVersion", &REG_VMM),
-        fact("vmm.service_account", "VMM service account", &REG_VMM),
-        fact(
+        FactDef::text(
+            "vmm.version",
+            "VMM server ProductVersion",
+            &REG_VMM,
+            r"`...\Microsoft System Center Virtual Machine Manager Server\Setup`, value `ProductVersion`",
+        ),
+        FactDef::text(
+            "vmm.service_account",
+            "VMM service account",
+            &REG_VMM,
+            r"`...\Setup`, value `VmmServiceAccount`",
+        ),
+        FactDef::text(
             "vmm.library_share_name",
             "VMM default library share name",
             &REG_VMM,
+            r"`...\Settings\Library`, value `LibraryShareName`",
         ),
-        fact(
+        FactDef::text(
             "vmm.library_share_path",
             "VMM default library share path",
             &REG_VMM,
+            r"`...\Settings\Library`, value `LibrarySharePath`",
         ),
-        fact(
+        FactDef::text(
             "vmm.sql_server",
             "SQL Server computer of the VMM database",
             &REG_VMM,
+            r"`...\Settings\Sql`, value `MachineFQDN` (or `MachineName` when there is no `MachineFQDN`)",
         ),
-        fact("vmm.database", "VMM database name", &REG_VMM),
-        records(
+        FactDef::text(
+            "vmm.database",
+            "VMM database name",
+            &REG_VMM,
+            r"`...\Settings\Sql`, value `DatabaseName`",
+        ),
+        FactDef::records(
             "vmm.ports",
             "VMM server ports (Settings values IndigoTcpPort, WSManTcpPort, BitsTcpPort, …)",
             &REG_VMM,
             &["name", "port"],
             1,
+            r"`...\Settings`, one record (integer `port`) per value among `IndigoTcpPort`, `IndigoHTTPSPort`, `IndigoNETTCPPort`, `IndigoHTTPPort`, `WSManTcpPort`, `BitsTcpPort`; `name` is spelled as here",
         ),
-        records(
+        FactDef::records(
             "vmm.hosts",
             "Virtualization hosts VMM manages (Get-SCVMHost): name, OS version and name, platform, agent version, communication state",
             &VMM_HOSTS,
@@ -121,78 +140,91 @@ pub(super) static DOMAIN: Domain = Domain {
                 "state",
             ],
             1,
+            "`Get-SCVMHost` objects as that command writes them (`OperatingSystemVersionString`, `OperatingSystemName`, `VirtualizationPlatformString`), or whole objects (`OperatingSystem.Version` as `Major`/`Minor`/`Build`, `VirtualizationPlatform`); a Get-SCVirtualMachine object (which names its `HostName`) is not taken for a host. Also read from the lists of an inventory object (`@{ hosts = @(Get-SCVMHost) }`, one level deep; hosts are the only objects read there)",
         ),
-        records(
+        FactDef::records(
             "vmm.jobs",
             "VMM jobs (Get-SCJob): name, status, cmdlet, start time",
             &VMM_JOBS,
             &["name", "status", "cmdlet", "started"],
             0,
+            "`Get-SCJob` objects (`Name`, `Status`, `CmdletName`, `StartTime`); a `Status` that `ConvertTo-Json` wrote as a number is kept as that number",
         ),
-        fact(
+        FactDef::flag(
             "vmm.opsmgr_connections_collected",
             "Whether VMM's Operations Manager connection was exported (even when there is none)",
             &VMM_OPSMGR,
+            "the wrapper object (`UplintExport` = `vmm-opsmgr-connection`)",
         ),
-        records(
+        FactDef::records(
             "vmm.opsmgr_connections",
             "VMM's connection to Operations Manager (Get-SCOpsMgrConnection)",
             &VMM_OPSMGR,
             &["server", "status"],
             1,
+            "the wrapper's `Connections` (`OpsMgrServerName`, or `OpsMgrServer`; `ConnectionStatus`), or a `Get-SCOpsMgrConnection` object exported without it (`OpsMgrServerName`). A connection whose server name is not in the export is a record with an empty `server`",
         ),
-        fact(
+        FactDef::flag(
             "vmm.load_balancers_collected",
             "Whether VMM's load balancers were exported (even when there is none)",
             &VMM_LOAD_BALANCERS,
+            "the wrapper object (`UplintExport` = `vmm-load-balancers`)",
         ),
-        records(
+        FactDef::records(
             "vmm.load_balancers",
             "Hardware load balancers VMM manages (Get-SCLoadBalancer)",
             &VMM_LOAD_BALANCERS,
             &["address", "name", "manufacturer", "model"],
             1,
+            "the wrapper's `LoadBalancers`, or `Get-SCLoadBalancer` objects exported without it (objects with `Address`, `Manufacturer` and `Model`)",
         ),
-        fact(
+        FactDef::text(
             "vmm.dkm_container",
             "Distributed key management container (VMServer.ini TopContainerName)",
             &VMSERVER_INI,
+            "`TopContainerName` in the `[OPTIONS]` section of VMM's setup answer file (a section with `VmmServiceLocalAccount`, `TopContainerName`, `IndigoTcpPort` or `LibraryShareName`; SQL Server's `ConfigurationFile.ini` also has `[OPTIONS]` and is not taken for it)",
         ),
-        fact(
+        FactDef::flag(
             "vmm.service_local_account",
             "Whether VMM setup was told to run the service as LocalSystem (VMServer.ini VmmServiceLocalAccount)",
             &VMSERVER_INI,
+            "`VmmServiceLocalAccount` (`1` is LocalSystem), in the same `[OPTIONS]` section as `vmm.dkm_container`",
         ),
-        fact(
+        FactDef::flag(
             "vmm.highly_available",
             "Whether VMM was installed highly available (VMServer.ini HighlyAvailable)",
             &VMSERVER_INI,
+            "`HighlyAvailable`, in the same `[OPTIONS]` section as `vmm.dkm_container`",
         ),
-        fact(
+        FactDef::flag(
             "vmm.encrypted_data_collected",
             "Whether the inventory of VMM's encrypted data was exported (even when it lists nothing)",
             &VMM_ENCRYPTED,
+            "the inventory object (`UplintExport` = `vmm-encrypted-data`)",
         ),
-        records(
+        FactDef::records(
             "vmm.encrypted_data",
             "Data VMM encrypts with DPAPI or DKM: Run As accounts, guest OS profile passwords, encrypted service settings, SQL Server deployment product keys",
             &VMM_ENCRYPTED,
             &["kind", "name", "owner"],
             0,
+            "the inventory's lists: `RunAsAccounts` (kind `run-as-account`, owner the `UserName`), `GuestOSProfiles` (`guest-os-profile-password`), `ServiceSettings` (`service-setting`), `ApplicationSettings` (`application-setting`), `SqlProductKeys` (`sql-product-key`), `WebDeployPasswords` (`web-deploy-password`)",
         ),
-        records(
+        FactDef::records(
             "vmm.template_resources",
             "Library resources a VMM template depends on, by their library share path (a share whose name or path changes across the upgrade breaks the template)",
             &VMM_TEMPLATES,
             &["template", "name", "path"],
             0,
+            "a template export: an OVF `Envelope` that declares VMM's namespace `http://www.microsoft.com/schema/vmmst` (namespaces are matched by URI, whatever their prefix). `template` is the `Name` of the `VirtualSystem` (a VM template) or `VirtualSystemCollection` (a service template), else its `id`; one record per `References/File` with a `vmmst:resourceURI`, the library share path of the resource (`path`), named by `vmmst:resourceName` (else `href` or `id`). A library share whose name or path changes across the VMM upgrade leaves the template pointing at nothing (see VMM015)",
         ),
-        records(
+        FactDef::records(
             "vmm.template_run_as",
             "Run As accounts a VMM template uses (their credentials are encrypted data: DPAPI-bound unless DKM carries them to a new VMM server)",
             &VMM_TEMPLATES,
             &["template", "account"],
             0,
+            "each `vmmst:RunAsAccount` element of the export, by its `vmmst:name`. A Run As account's credentials are data VMM encrypts: without distributed key management they do not survive a move to a new VMM server (see VMM010, VMM011)",
         ),
     ],
     registry: &[registry],

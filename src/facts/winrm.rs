@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::collect::{Collect, Command, Role, Shell};
 use super::read::{int_of, str_of};
-use super::{Domain, FactSet, FactValue, fact};
+use super::{Domain, FactDef, FactSet, FactValue};
 use crate::model::{DocKind, Document};
 
 static WINRM: Collect = Collect::Run(Command {
@@ -27,25 +27,29 @@ static WSMAN_WMI_QUOTAS: Collect = Collect::Run(Command {
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
-        fact(
+        FactDef::integer(
             "winrm.max_concurrent_operations_per_user",
             "WinRM Service MaxConcurrentOperationsPerUser",
             &WINRM,
+            "`Config/Service/MaxConcurrentOperationsPerUser` (or `Service/...` from `winrm get winrm/config/service`)",
         ),
-        fact(
+        FactDef::integer(
             "winrm.max_connections",
             "WinRM Service MaxConnections",
             &WINRM,
+            "`Config/Service/MaxConnections`",
         ),
-        fact(
+        FactDef::text(
             "winrm.max_connections_source",
             "Who set MaxConnections (GPO when set by Group Policy)",
             &WINRM,
+            r#"the `[Source="..."]` suffix of `MaxConnections`. Absent when the value is set locally."#,
         ),
-        fact(
+        FactDef::integer(
             "winrm.wmi_plugin_max_operations_per_user",
             "MaxConcurrentOperationsPerUser of the WinRM WMI Provider plugin's quotas",
             &WSMAN_WMI_QUOTAS,
+            r"`items/MaxConcurrentOperationsPerUser/Value` of the `Get-ChildItem` table whose `WSManConfig:` path ends in `\Plugin\WMI Provider\Quotas` (or of its `Quotas` table when listed with `-Recurse` from `...\Plugin\WMI Provider` or `...\Plugin`); the `Service` table's setting of the same name is `winrm.max_concurrent_operations_per_user`",
         ),
     ],
     registry: &[],
