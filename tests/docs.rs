@@ -1,5 +1,6 @@
-//! The documentation users copy from must match the code: every host API item and every fact
-//! is documented, and the README's commands and sample output are real.
+//! The documentation users copy from must match the code: every host API item is documented,
+//! the collection commands and the fact table are generated from the fact catalog, and the
+//! README's commands and sample output are real.
 
 use std::process::Command;
 
@@ -39,22 +40,59 @@ fn every_api_item_is_really_registered() {
     }
 }
 
+/// The collection commands and the fact table of docs/bundle.md are generated from the fact
+/// catalog, between `<!-- generated: NAME; ... -->` and `<!-- end generated: NAME -->`. This
+/// fails when they differ; `UPDATE_DOCS=1 cargo test --test docs` rewrites them instead.
 #[test]
-fn every_fact_is_documented_with_its_export_command_in_docs_bundle_md() {
-    let docs = read("docs/bundle.md");
-    for fact in uplint::facts::CATALOG {
-        assert!(
-            docs.contains(&format!("`{}`", fact.key)),
-            "docs/bundle.md does not document `{}`",
-            fact.key
-        );
-        assert!(
-            docs.contains(fact.export),
-            "docs/bundle.md does not give the command for `{}`: {}",
-            fact.key,
-            fact.export
-        );
+fn the_generated_parts_of_docs_bundle_md_match_the_fact_catalog() {
+    let path = "docs/bundle.md";
+    let docs = read(path);
+    let mut want = docs.clone();
+    for (name, body) in [
+        ("collecting", uplint::facts::collecting_markdown()),
+        ("facts", uplint::facts::facts_markdown()),
+    ] {
+        want = with_generated(&want, name, &body);
     }
+    if want == docs {
+        return;
+    }
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(path, &want).unwrap_or_else(|e| panic!("{path}: {e}"));
+        return;
+    }
+    let (n, (old, new)) = docs
+        .lines()
+        .chain(std::iter::repeat(""))
+        .zip(want.lines().chain(std::iter::repeat("")))
+        .enumerate()
+        .find(|(_, (a, b))| a != b)
+        .expect("a differing line");
+    panic!(
+        "{path} does not match the fact catalog (src/facts/); run `UPDATE_DOCS=1 cargo test \
+         --test docs` to rewrite its generated parts. First difference, line {}:\n  in the \
+         file: {old}\n  generated: {new}",
+        n + 1
+    );
+}
+
+/// `docs` with the region `name` holding `body`, a blank line before and after it.
+fn with_generated(docs: &str, name: &str, body: &str) -> String {
+    let start = format!("<!-- generated: {name};");
+    let end = format!("<!-- end generated: {name} -->");
+    let at = docs
+        .find(&start)
+        .unwrap_or_else(|| panic!("docs/bundle.md has no `{start} ... -->` line"));
+    let open_end = at
+        + docs[at..]
+            .find("-->\n")
+            .unwrap_or_else(|| panic!("`{start}` is not closed on its line"))
+        + "-->\n".len();
+    let close = open_end
+        + docs[open_end..]
+            .find(&end)
+            .unwrap_or_else(|| panic!("docs/bundle.md has no `{end}` line"));
+    format!("{}\n{body}\n{}", &docs[..open_end], &docs[close..])
 }
 
 #[test]

@@ -8,13 +8,38 @@
 //! (`os.version`, `vmm.library_share_name`, …) whose every value remembers the node it came
 //! from, so a finding on a fact points at the export file and line.
 //!
+//! Each concern has a file of its own (`os.rs`, `sql.rs`, `vmm.rs`, …) with its fact
+//! definitions, how each export is collected ([`collect`]) and the readers that find the facts;
+//! `read.rs` holds what they share. `DOMAINS` lists the files, and `OBJECTS` the order in
+//! which their recognizers of exported objects are tried. This file keeps the machinery that
+//! merges offers into a [`FactSet`].
+//!
 //! [`CATALOG`] is the one list of facts: rules name facts by its keys, `missing()` reads the
-//! export command from it, and `docs/bundle.md` is checked against it.
+//! export command from it, and `docs/bundle.md`'s collection commands and fact table are
+//! generated from it.
 
-mod extract;
+mod ad;
+pub mod collect;
+mod configmgr;
+mod hyperv;
+mod iis;
+mod logs;
+mod markdown;
+mod network;
+mod os;
+mod read;
+mod security;
+mod services;
+mod software;
+mod sql;
+mod vmm;
+mod winrm;
+
+pub use collect::Collect;
+pub use markdown::{collecting_markdown, facts_markdown};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use rhai::ImmutableString;
 
@@ -26,8 +51,14 @@ use crate::source::{FileId, SourceText};
 pub struct FactDef {
     pub key: &'static str,
     pub description: &'static str,
-    /// The command a user runs on the computer to produce an export that yields the fact.
-    pub export: &'static str,
+    /// What its values are.
+    pub kind: Kind,
+    /// How the export that yields the fact is collected: reports print it when the fact is
+    /// missing, and `docs/bundle.md` lists it.
+    pub collect: &'static Collect,
+    /// Where in the exports the fact is read, for the fact table of `docs/bundle.md`
+    /// (Markdown).
+    pub read_from: &'static str,
     /// For a list of records (installed software, services…), the fields of each record, the
     /// subject first; two records equal in every field are one. Empty for a single value.
     pub fields: &'static [&'static str],
@@ -38,500 +69,253 @@ pub struct FactDef {
     pub identity: usize,
 }
 
-const fn fact(key: &'static str, description: &'static str, export: &'static str) -> FactDef {
-    FactDef {
-        key,
-        description,
-        export,
-        fields: &[],
-        identity: 0,
+/// What the values of a fact are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Integer,
+    Bool,
+    /// A list of records with the fact's `fields`.
+    Records,
+}
+
+impl Kind {
+    /// The kind of a single value.
+    fn of(value: &FactValue) -> Kind {
+        match value {
+            FactValue::Str(_) => Kind::Text,
+            FactValue::Int(_) => Kind::Integer,
+            FactValue::Bool(_) => Kind::Bool,
+        }
     }
 }
 
-const fn records(
-    key: &'static str,
-    description: &'static str,
-    export: &'static str,
-    fields: &'static [&'static str],
-    identity: usize,
-) -> FactDef {
-    FactDef {
-        key,
-        description,
-        export,
-        fields,
-        identity,
+impl FactDef {
+    const fn value(
+        kind: Kind,
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef {
+            key,
+            description,
+            kind,
+            collect,
+            read_from,
+            fields: &[],
+            identity: 0,
+        }
+    }
+
+    const fn text(
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef::value(Kind::Text, key, description, collect, read_from)
+    }
+
+    const fn integer(
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef::value(Kind::Integer, key, description, collect, read_from)
+    }
+
+    const fn flag(
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef::value(Kind::Bool, key, description, collect, read_from)
+    }
+
+    const fn records(
+        key: &'static str,
+        description: &'static str,
+        collect: &'static Collect,
+        fields: &'static [&'static str],
+        identity: usize,
+        read_from: &'static str,
+    ) -> FactDef {
+        FactDef {
+            key,
+            description,
+            kind: Kind::Records,
+            collect,
+            read_from,
+            fields,
+            identity,
+        }
     }
 }
 
-const REG_VMM: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Microsoft System Center Virtual Machine Manager Server" vmm-registry.reg"#;
-const WINRM: &str = "winrm get winrm/config > winrm-config.txt";
-const OS_JSON: &str = "Get-CimInstance Win32_OperatingSystem | Select-Object CSName,Caption,Version,BuildNumber,OSArchitecture,OSLanguage,TotalVisibleMemorySize | ConvertTo-Json > os.json";
-const CS_JSON: &str = "Get-CimInstance Win32_ComputerSystem | Select-Object Name,Domain,PartOfDomain,TotalPhysicalMemory,NumberOfLogicalProcessors | ConvertTo-Json > computersystem.json";
-const CPU_JSON: &str = "Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,Family,Stepping,NumberOfLogicalProcessors | ConvertTo-Json > processor.json";
-const REBOOT_REG: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing" cbs.reg; reg export "HKLM\SYSTEM\CurrentControlSet\Control\Session Manager" session-manager.reg"#;
-const UNINSTALL_REG: &str = r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall" uninstall.reg; reg export "HKLM\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall" uninstall-wow64.reg"#;
-const SERVICES_JSON: &str = "Get-CimInstance Win32_Service | Select-Object Name,DisplayName,StartName,State,StartMode | ConvertTo-Json > services.json";
-const FEATURES_JSON: &str = "Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json > features.json";
-const VOLUMES_JSON: &str = "Get-CimInstance Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | ConvertTo-Json > volumes.json";
-const SQL_PROPS: &str = r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineName') AS MachineName, SERVERPROPERTY('ProductVersion') AS ProductVersion, SERVERPROPERTY('Edition') AS Edition, SERVERPROPERTY('Collation') AS Collation, SERVERPROPERTY('IsHadrEnabled') AS IsHadrEnabled" | Export-Csv sql-properties.csv"#;
-// ISO dates (style 126) read the same whatever the culture of the computer running Export-Csv,
-// and GETDATE() on the same server is the reference for a backup's age.
-const SQL_BACKUPS: &str = r#"Invoke-Sqlcmd -Query "SELECT database_name, type, CONVERT(varchar(19), backup_finish_date, 126) AS backup_finish_date, CONVERT(varchar(19), GETDATE(), 126) AS collected_at FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#;
-const VMSERVER_INI: &str = "copy the VMServer.ini answer file VMM setup was run with (setup.exe /server /i /f VMServer.ini) into the VMM server's folder";
-const AD_DKM: &str = r#"Get-ADObject -SearchBase "CN=VMMDKM,DC=contoso,DC=local" -Filter * | Select-Object DistinguishedName,ObjectClass,Name | ConvertTo-Json > ad-dkm.json (the SearchBase is VMServer.ini's TopContainerName)"#;
-// One object with a marker and a list per kind, so "collected, nothing encrypted" (empty
-// lists) differs from "not collected" (no file): ConvertTo-Json of no objects writes nothing.
-const VMM_ENCRYPTED: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-encrypted-data'; RunAsAccounts = @(Get-SCRunAsAccount | Select-Object Name,UserName,Domain); GuestOSProfiles = @(Get-SCGuestOSProfile | Where-Object { $_.AdminPasswordHasValue } | Select-Object Name); ServiceSettings = @(Get-SCServiceTemplate | ForEach-Object { $t = $_; Get-SCServiceSetting -ServiceTemplate $t | Where-Object { $_.IsEncrypted } | Select-Object Name,@{n='Owner';e={$t.Name}} }); SqlProductKeys = @(Get-SCSQLProfile | ForEach-Object { $p = $_; Get-SCSQLDeployment -SQLProfile $p | Where-Object { $_.ProductKey } | Select-Object Name,@{n='Owner';e={$p.Name}} }) } | ConvertTo-Json -Depth 3 > vmm-encrypted-data.json"#;
-const VMM_HOSTS: &str = r#"Get-SCVMHost | Select-Object Name,@{n='OperatingSystemName';e={$_.OperatingSystem.Name}},@{n='OperatingSystemVersionString';e={"$($_.OperatingSystem.Version)"}},@{n='VirtualizationPlatformString';e={"$($_.VirtualizationPlatform)"}},AgentVersion,@{n='CommunicationStateString';e={"$($_.CommunicationState)"}} | ConvertTo-Json > vmm-hosts.json"#;
-const VMM_JOBS: &str = r#"Get-SCJob -All | Select-Object Name,@{n='Status';e={"$($_.Status)"}},CmdletName,@{n='StartTime';e={$_.StartTime.ToString('s')}} | ConvertTo-Json > vmm-jobs.json"#;
-const HYPERV_VMS: &str =
-    "Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json";
-const NICS_JSON: &str = "Get-NetAdapter | Select-Object Name,InterfaceDescription,MacAddress,Status | ConvertTo-Json > netadapters.json";
-const SQL_DATABASES: &str = r#"Invoke-Sqlcmd -Query "SELECT name, recovery_model_desc, state_desc FROM sys.databases" | Export-Csv sql-databases.csv"#;
-const SQL_AG_DATABASES: &str = r#"Invoke-Sqlcmd -Query "SELECT adc.database_name, ag.name AS group_name FROM sys.availability_databases_cluster adc JOIN sys.availability_groups ag ON ag.group_id = adc.group_id" | Export-Csv sql-ag-databases.csv"#;
-const SQL_LOGSPACE: &str =
-    r#"Invoke-Sqlcmd -Query "DBCC SQLPERF(LOGSPACE)" | Export-Csv sql-logspace.csv"#;
-const HYPERV_DISKS: &str = "Get-VM | Get-VMHardDiskDrive | Select-Object VMName,Path,ControllerType | ConvertTo-Json > vm-disks.json";
-const HYPERV_SWITCHES: &str = "Get-VMSwitch | Select-Object Name,SwitchType,NetAdapterInterfaceDescription | ConvertTo-Json > vm-switches.json";
-const HYPERV_VHDS: &str = r#"Get-VM | Get-VMHardDiskDrive | Get-VHD | Select-Object Path,@{n='VhdFormat';e={"$($_.VhdFormat)"}},@{n='VhdType';e={"$($_.VhdType)"}},Size,FileSize,ParentPath | ConvertTo-Json > vhds.json"#;
-const HYPERV_SNAPSHOTS: &str = "Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | ConvertTo-Json > vm-snapshots.json";
-const WSMAN_WMI_QUOTAS: &str =
-    r"Get-ChildItem 'WSMan:\localhost\Plugin\WMI Provider\Quotas' > wsman-wmi-quotas.txt";
-// Wrapped like VMM_ENCRYPTED: a VMM server without an Operations Manager connection or a load
-// balancer would otherwise export an empty file, which reads as "not collected". The status
-// is made text because Windows PowerShell 5.1 writes enums as numbers.
-const VMM_OPSMGR: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-opsmgr-connection'; Connections = @(Get-SCOpsMgrConnection | Select-Object OpsMgrServerName,@{n='ConnectionStatus';e={"$($_.ConnectionStatus)"}}) } | ConvertTo-Json -Depth 3 > vmm-opsmgr-connection.json"#;
-const VMM_LOAD_BALANCERS: &str = r#"[pscustomobject]@{ UplintExport = 'vmm-load-balancers'; LoadBalancers = @(Get-SCLoadBalancer | Select-Object Name,Address,Manufacturer,Model) } | ConvertTo-Json -Depth 3 > vmm-load-balancers.json"#;
-// Logs are copied, not exported: the text says which ones, wherever the product keeps them.
-const COMPONENT_LOGS: &str = r"copy the component logs of the product being upgraded into the computer's folder: C:\Windows\ccmsetup\Logs\ccmsetup.log on a ConfigMgr client, the .log files of the Logs folder of the installation directory on a site server, smsts.log for task sequences";
-const SQL_NETMAN_COLUMNS: &str = r#"Invoke-Sqlcmd -Database VirtualManagerDB -Query "SELECT TABLE_CATALOG, TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'tbl_NetMan_HardwareModelSettings' AND COLUMN_NAME = 'Version'" | Export-Csv sql-vmm-columns.csv (-Database is the VMM database: DatabaseName under Settings\Sql in the VMM registry export)"#;
+/// One concern's part of the catalog and of extraction: the facts it defines, and its readers
+/// of registry exports and of whole documents. Its readers of object exports are in
+/// [`OBJECTS`], where the order between domains matters.
+struct Domain {
+    facts: &'static [FactDef],
+    registry: &'static [read::RegistryReader],
+    /// Readers of documents of one kind (`DocKind::Ini`, `DocKind::Xml`, …).
+    documents: &'static [(DocKind, read::DocumentReader)],
+}
 
-// Not a command to run: this fact is read from whichever export failed.
-const PS_ERRORS: &str = "nothing to run: any export that holds PowerShell errors (error text or a #< CLIXML error stream) instead of data gives this fact; fix the command and export again";
-
-const IP_JSON: &str = "Get-NetIPAddress | Select-Object InterfaceAlias,IPAddress,PrefixLength,AddressFamily | ConvertTo-Json > ipaddresses.json";
-const IIS_APP_POOLS: &str = r#"Import-Module WebAdministration; Get-ChildItem IIS:\AppPools | Select-Object name,managedRuntimeVersion,managedPipelineMode,enable32BitAppOnWin64,state,@{n='identityType';e={"$($_.processModel.identityType)"}},@{n='userName';e={$_.processModel.userName}} | ConvertTo-Json > iis-apppools.json"#;
-const SCHANNEL_REG: &str =
-    r#"reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg"#;
-const CREDSSP_REG: &str =
-    r#"reg export "HKLM\SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation" credssp.reg"#;
-// Setup answer files say what setup was (or will be) run with, not what the computer runs now:
-// the facts they give are named `*.setup.*` where the running server has its own fact.
-const SQL_SETUP_INI: &str = "copy the ConfigurationFile.ini SQL Server setup wrote or will run with (setup.exe /ConfigurationFile=ConfigurationFile.ini) into the SQL Server computer's folder";
-const CONFIGMGR_SETUP_INI: &str = "copy the ConfigMgrAutoSave.ini Configuration Manager setup saved, or the script it will run with (setup.exe /SCRIPT ConfigMgrSetup.ini), into the site server's folder";
-// Without -IncludeAllLibraryResources only the template's .xml is written, not the disks;
-// without -SettingsIncludePrivate no secret setting leaves VMM.
-const VMM_TEMPLATES: &str = r"Get-SCVMTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite; Get-SCServiceTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite (then copy the .xml files into the VMM server's folder)";
-
-/// Every fact uplint derives, in the order `inspect` and the docs list them.
-pub static CATALOG: &[FactDef] = &[
-    fact("os.caption", "Windows edition name", OS_JSON),
-    fact("os.version", "Windows version (major.minor.build)", OS_JSON),
-    fact("os.build", "Windows build number", OS_JSON),
-    fact("os.language", "OS language (LCID)", OS_JSON),
-    fact(
-        "computer.domain",
-        "DNS domain (or workgroup) of the computer",
-        CS_JSON,
-    ),
-    fact(
-        "computer.domain_joined",
-        "Whether the computer is a domain member",
-        CS_JSON,
-    ),
-    fact("memory.total_mb", "Physical memory in MB", CS_JSON),
-    fact("cpu.logical_processors", "Logical processors", CS_JSON),
-    fact(
-        "cpu.vendor",
-        "Processor manufacturer (GenuineIntel, AuthenticAMD)",
-        CPU_JSON,
-    ),
-    fact("cpu.family", "Processor family", CPU_JSON),
-    fact("cpu.stepping", "Processor stepping", CPU_JSON),
-    fact(
-        "cpu.model",
-        "Processor model name (Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz)",
-        CPU_JSON,
-    ),
-    fact(
-        "reboot.pending",
-        "Whether a restart is pending (CBS RebootPending, Windows Update RebootRequired, PendingFileRenameOperations)",
-        REBOOT_REG,
-    ),
-    fact("vmm.version", "VMM server ProductVersion", REG_VMM),
-    fact("vmm.service_account", "VMM service account", REG_VMM),
-    fact(
-        "vmm.library_share_name",
-        "VMM default library share name",
-        REG_VMM,
-    ),
-    fact(
-        "vmm.library_share_path",
-        "VMM default library share path",
-        REG_VMM,
-    ),
-    fact(
-        "vmm.sql_server",
-        "SQL Server computer of the VMM database",
-        REG_VMM,
-    ),
-    fact("vmm.database", "VMM database name", REG_VMM),
-    fact(
-        "winrm.max_concurrent_operations_per_user",
-        "WinRM Service MaxConcurrentOperationsPerUser",
-        WINRM,
-    ),
-    fact(
-        "winrm.max_connections",
-        "WinRM Service MaxConnections",
-        WINRM,
-    ),
-    fact(
-        "winrm.max_connections_source",
-        "Who set MaxConnections (GPO when set by Group Policy)",
-        WINRM,
-    ),
-    fact(
-        "winrm.wmi_plugin_max_operations_per_user",
-        "MaxConcurrentOperationsPerUser of the WinRM WMI Provider plugin's quotas",
-        WSMAN_WMI_QUOTAS,
-    ),
-    fact("sql.version", "SQL Server ProductVersion", SQL_PROPS),
-    fact("sql.edition", "SQL Server edition", SQL_PROPS),
-    fact("sql.collation", "SQL Server collation", SQL_PROPS),
-    fact(
-        "sql.hadr_enabled",
-        "Whether AlwaysOn availability groups are enabled on the SQL Server instance",
-        SQL_PROPS,
-    ),
-    records(
-        "software",
-        "Installed programs",
-        UNINSTALL_REG,
-        &["name", "version", "publisher"],
-        2,
-    ),
-    records(
-        "services",
-        "Windows services",
-        SERVICES_JSON,
-        &["name", "account", "state", "start_mode"],
-        1,
-    ),
-    records(
-        "features",
-        "Windows roles and features",
-        FEATURES_JSON,
-        &["name", "installed"],
-        1,
-    ),
-    records(
-        "volumes",
-        "Local disk volumes",
-        VOLUMES_JSON,
-        &["name", "size_bytes", "free_bytes"],
-        1,
-    ),
-    records(
-        "sql.backups",
-        "Database backups (msdb backup history)",
-        SQL_BACKUPS,
-        &["database", "type", "finished"],
-        0,
-    ),
-    fact(
-        "sql.collected_at",
-        "The SQL Server's own clock when the backup history was exported (GETDATE())",
-        SQL_BACKUPS,
-    ),
-    fact(
-        "vmm.dkm_container",
-        "Distributed key management container (VMServer.ini TopContainerName)",
-        VMSERVER_INI,
-    ),
-    fact(
-        "vmm.service_local_account",
-        "Whether VMM setup was told to run the service as LocalSystem (VMServer.ini VmmServiceLocalAccount)",
-        VMSERVER_INI,
-    ),
-    fact(
-        "vmm.highly_available",
-        "Whether VMM was installed highly available (VMServer.ini HighlyAvailable)",
-        VMSERVER_INI,
-    ),
-    records(
-        "ad.objects",
-        "Active Directory objects (the DKM container and its key objects)",
-        AD_DKM,
-        &["dn", "class"],
-        1,
-    ),
-    fact(
-        "vmm.encrypted_data_collected",
-        "Whether the inventory of VMM's encrypted data was exported (even when it lists nothing)",
-        VMM_ENCRYPTED,
-    ),
-    records(
-        "vmm.encrypted_data",
-        "Data VMM encrypts with DPAPI or DKM: Run As accounts, guest OS profile passwords, encrypted service settings, SQL Server deployment product keys",
-        VMM_ENCRYPTED,
-        &["kind", "name", "owner"],
-        0,
-    ),
-    records(
-        "vmm.hosts",
-        "Virtualization hosts VMM manages (Get-SCVMHost): name, OS version and name, platform, agent version, communication state",
-        VMM_HOSTS,
-        &[
-            "name",
-            "os_version",
-            "os_name",
-            "platform",
-            "agent_version",
-            "state",
-        ],
-        1,
-    ),
-    records(
-        "vmm.jobs",
-        "VMM jobs (Get-SCJob): name, status, cmdlet, start time",
-        VMM_JOBS,
-        &["name", "status", "cmdlet", "started"],
-        0,
-    ),
-    fact(
-        "vmm.opsmgr_connections_collected",
-        "Whether VMM's Operations Manager connection was exported (even when there is none)",
-        VMM_OPSMGR,
-    ),
-    records(
-        "vmm.opsmgr_connections",
-        "VMM's connection to Operations Manager (Get-SCOpsMgrConnection)",
-        VMM_OPSMGR,
-        &["server", "status"],
-        1,
-    ),
-    fact(
-        "vmm.load_balancers_collected",
-        "Whether VMM's load balancers were exported (even when there is none)",
-        VMM_LOAD_BALANCERS,
-    ),
-    records(
-        "vmm.load_balancers",
-        "Hardware load balancers VMM manages (Get-SCLoadBalancer)",
-        VMM_LOAD_BALANCERS,
-        &["address", "name", "manufacturer", "model"],
-        1,
-    ),
-    records(
-        "hyperv.vms",
-        "Hyper-V virtual machines",
-        HYPERV_VMS,
-        &["name", "state", "processors", "memory_mb"],
-        1,
-    ),
-    records(
-        "vmm.ports",
-        "VMM server ports (Settings values IndigoTcpPort, WSManTcpPort, BitsTcpPort, …)",
-        REG_VMM,
-        &["name", "port"],
-        1,
-    ),
-    records(
-        "nics",
-        "Network adapters",
-        NICS_JSON,
-        &["name", "description", "mac", "status"],
-        1,
-    ),
-    records(
-        "sql.databases",
-        "SQL Server databases",
-        SQL_DATABASES,
-        &["name", "recovery_model", "state"],
-        1,
-    ),
-    records(
-        "sql.ag_databases",
-        "Databases in an AlwaysOn availability group",
-        SQL_AG_DATABASES,
-        &["database", "group"],
-        1,
-    ),
-    records(
-        "sql.log_space",
-        "Transaction log size and use per database",
-        SQL_LOGSPACE,
-        &["database", "log_size_mb", "log_used_percent"],
-        1,
-    ),
-    records(
-        "sql.columns",
-        "Column definitions of database tables (INFORMATION_SCHEMA.COLUMNS)",
-        SQL_NETMAN_COLUMNS,
-        &[
-            "table",
-            "column",
-            "database",
-            "type",
-            "max_length",
-            "nullable",
-        ],
-        0,
-    ),
-    records(
-        "hyperv.disks",
-        "Disks and images attached to Hyper-V virtual machines",
-        HYPERV_DISKS,
-        &["vm", "path", "type"],
-        2,
-    ),
-    records(
-        "hyperv.switches",
-        "Hyper-V virtual switches",
-        HYPERV_SWITCHES,
-        &["name", "type"],
-        1,
-    ),
-    records(
-        "hyperv.vhds",
-        "Virtual hard disk files with their sizes (Get-VHD)",
-        HYPERV_VHDS,
-        &[
-            "path",
-            "format",
-            "type",
-            "size_bytes",
-            "file_size_bytes",
-            "parent",
-        ],
-        1,
-    ),
-    records(
-        "hyperv.snapshots",
-        "Hyper-V snapshots (checkpoints)",
-        HYPERV_SNAPSHOTS,
-        &["vm", "name"],
-        2,
-    ),
-    records(
-        "iis.app_pools",
-        "IIS application pools (the App-V Management Web Service runs in one)",
-        IIS_APP_POOLS,
-        &[
-            "name",
-            "runtime",
-            "pipeline",
-            "enable_32bit",
-            "identity",
-            "state",
-        ],
-        1,
-    ),
-    records(
-        "ip_addresses",
-        "IP addresses of the network interfaces",
-        IP_JSON,
-        &["interface", "address", "prefix_length"],
-        2,
-    ),
-    records(
-        "tls.protocols",
-        "SChannel protocol settings (TLS and SSL versions a computer turned on or off)",
-        SCHANNEL_REG,
-        &["protocol", "side", "enabled", "disabled_by_default"],
-        2,
-    ),
-    records(
-        "credssp.delegation",
-        "Servers the computer may delegate credentials to with CredSSP (CredentialsDelegation policies)",
-        CREDSSP_REG,
-        &["policy", "target", "enabled"],
-        2,
-    ),
-    fact(
-        "sql.setup.action",
-        "What SQL Server setup was (or will be) run to do, as its answer file says: Install, Upgrade, … (the planned or used setup, not the running server)",
-        SQL_SETUP_INI,
-    ),
-    fact(
-        "sql.setup.instance_name",
-        "SQL Server instance the setup answer file names (INSTANCENAME; MSSQLSERVER is the default instance)",
-        SQL_SETUP_INI,
-    ),
-    fact(
-        "sql.setup.features",
-        "Features the SQL Server setup answer file installs or upgrades (FEATURES, as written: SQLENGINE,REPLICATION,…)",
-        SQL_SETUP_INI,
-    ),
-    fact(
-        "sql.setup.collation",
-        "Server collation the SQL Server setup answer file asks for (SQLCOLLATION; the running server's is sql.collation)",
-        SQL_SETUP_INI,
-    ),
-    fact(
-        "sql.setup.service_account",
-        "Database Engine service account the SQL Server setup answer file gives (SQLSVCACCOUNT)",
-        SQL_SETUP_INI,
-    ),
-    fact(
-        "configmgr.setup.action",
-        "What Configuration Manager setup was (or will be) run to do, as its answer file says ([Identification] Action: InstallPrimarySite, InstallCAS, …)",
-        CONFIGMGR_SETUP_INI,
-    ),
-    fact(
-        "configmgr.site_code",
-        "Configuration Manager site code, from the setup answer file (SiteCode); places Configuration Manager, which is upgraded before VMM (VMM025)",
-        CONFIGMGR_SETUP_INI,
-    ),
-    fact(
-        "configmgr.site_name",
-        "Configuration Manager site name, from the setup answer file (SiteName)",
-        CONFIGMGR_SETUP_INI,
-    ),
-    fact(
-        "configmgr.sql_server",
-        "SQL Server computer of the Configuration Manager site database, from the setup answer file (SQLServerName)",
-        CONFIGMGR_SETUP_INI,
-    ),
-    fact(
-        "configmgr.database",
-        "Configuration Manager site database name, from the setup answer file (DatabaseName)",
-        CONFIGMGR_SETUP_INI,
-    ),
-    records(
-        "vmm.template_resources",
-        "Library resources a VMM template depends on, by their library share path (a share whose name or path changes across the upgrade breaks the template)",
-        VMM_TEMPLATES,
-        &["template", "name", "path"],
-        0,
-    ),
-    records(
-        "vmm.template_run_as",
-        "Run As accounts a VMM template uses (their credentials are encrypted data: DPAPI-bound unless DKM carries them to a new VMM server)",
-        VMM_TEMPLATES,
-        &["template", "account"],
-        0,
-    ),
-    records(
-        "collection.errors",
-        "PowerShell errors found in export files instead of (or beside) their data: the command that should have exported them failed",
-        PS_ERRORS,
-        &["message", "error_id", "category"],
-        0,
-    ),
-    records(
-        "log.errors",
-        "Errors in component logs (CMTrace type 3 entries)",
-        COMPONENT_LOGS,
-        &["component", "message", "time", "file"],
-        0,
-    ),
+/// Every domain. A new product's facts are a new file with its [`Domain`] and a line here (and,
+/// if it reads exported objects, its recognizers in [`OBJECTS`] where they belong).
+static DOMAINS: &[&Domain] = &[
+    &os::DOMAIN,
+    &software::DOMAIN,
+    &services::DOMAIN,
+    &winrm::DOMAIN,
+    &network::DOMAIN,
+    &security::DOMAIN,
+    &ad::DOMAIN,
+    &sql::DOMAIN,
+    &iis::DOMAIN,
+    &configmgr::DOMAIN,
+    &vmm::DOMAIN,
+    &hyperv::DOMAIN,
+    &logs::DOMAIN,
 ];
 
+/// The recognizers of exported objects, tried in this order until one knows the object. One
+/// object can fit several, so the more specific come first: a whole `Win32_ComputerSystem`
+/// has the `Manufacturer` and `Model` of a load balancer, a `Get-VMHardDiskDrive` object the
+/// `Name` of many things, a `Get-NetAdapter` object the `Status` of a service.
+static OBJECTS: &[read::ObjectReader] = &[
+    vmm::collector_wrapper,
+    ad::object,
+    os::operating_system,
+    os::computer_system,
+    os::processor,
+    vmm::bare_opsmgr_connection,
+    vmm::bare_load_balancer,
+    sql::columns,
+    sql::server_properties,
+    sql::database,
+    sql::availability_group_database,
+    sql::log_space,
+    sql::backup,
+    vmm::host,
+    hyperv::vhd,
+    vmm::job,
+    hyperv::hard_disk_drive,
+    hyperv::snapshot,
+    hyperv::switch,
+    network::adapter,
+    iis::app_pool,
+    network::ip,
+    services::service,
+    software::feature,
+    os::volume,
+    hyperv::vm,
+    software::product,
+];
+
+/// What is looked for among the items of an inventory script's lists (see `read.rs`).
+static INVENTORY_OBJECTS: &[read::ObjectReader] = &[vmm::host];
+
+/// The order in which the facts documented before the catalog was split by domain are listed
+/// (in `docs/bundle.md`); it is kept so that the documentation does not reshuffle. Facts not
+/// named here follow, domain by domain.
+const LISTED: &[&str] = &[
+    "os.caption",
+    "os.version",
+    "os.build",
+    "os.language",
+    "vmm.version",
+    "vmm.service_account",
+    "vmm.library_share_name",
+    "vmm.library_share_path",
+    "vmm.sql_server",
+    "vmm.database",
+    "vmm.ports",
+    "winrm.max_concurrent_operations_per_user",
+    "winrm.max_connections",
+    "winrm.max_connections_source",
+    "winrm.wmi_plugin_max_operations_per_user",
+    "computer.domain",
+    "computer.domain_joined",
+    "memory.total_mb",
+    "cpu.logical_processors",
+    "cpu.vendor",
+    "cpu.family",
+    "cpu.stepping",
+    "cpu.model",
+    "reboot.pending",
+    "sql.version",
+    "sql.edition",
+    "sql.collation",
+    "sql.hadr_enabled",
+    "software",
+    "services",
+    "features",
+    "volumes",
+    "sql.backups",
+    "sql.collected_at",
+    "vmm.hosts",
+    "vmm.jobs",
+    "vmm.opsmgr_connections_collected",
+    "vmm.opsmgr_connections",
+    "vmm.load_balancers_collected",
+    "vmm.load_balancers",
+    "vmm.dkm_container",
+    "vmm.service_local_account",
+    "vmm.highly_available",
+    "ad.objects",
+    "vmm.encrypted_data_collected",
+    "vmm.encrypted_data",
+    "hyperv.vms",
+    "nics",
+    "sql.databases",
+    "sql.ag_databases",
+    "sql.log_space",
+    "sql.columns",
+    "hyperv.disks",
+    "hyperv.switches",
+    "hyperv.vhds",
+    "hyperv.snapshots",
+    "iis.app_pools",
+    "ip_addresses",
+    "tls.protocols",
+    "credssp.delegation",
+    "sql.setup.action",
+    "sql.setup.instance_name",
+    "sql.setup.features",
+    "sql.setup.collation",
+    "sql.setup.service_account",
+    "configmgr.setup.action",
+    "configmgr.site_code",
+    "configmgr.site_name",
+    "configmgr.sql_server",
+    "configmgr.database",
+    "vmm.template_resources",
+    "vmm.template_run_as",
+    "collection.errors",
+    "log.errors",
+];
+
+/// Every fact uplint derives, from every domain, in the order `docs/bundle.md` lists them.
+pub static CATALOG: LazyLock<Vec<&'static FactDef>> = LazyLock::new(|| {
+    let mut all: Vec<&'static FactDef> = DOMAINS.iter().flat_map(|d| d.facts).collect();
+    // Stable: facts not in LISTED keep the domains' order, after the listed ones.
+    all.sort_by_key(|f| {
+        LISTED
+            .iter()
+            .position(|k| *k == f.key)
+            .unwrap_or(LISTED.len())
+    });
+    all
+});
+
 pub fn definition(key: &str) -> Option<&'static FactDef> {
-    CATALOG.iter().find(|f| f.key == key)
+    CATALOG.iter().find(|f| f.key == key).copied()
 }
 
 /// A fact value offered by an extractor.
@@ -649,8 +433,8 @@ impl FactSet {
         node: NodeIdx,
     ) {
         debug_assert!(
-            definition(key).is_some_and(|d| d.fields.is_empty()),
-            "{key} is not a single-value fact"
+            definition(key).is_some_and(|d| d.kind == Kind::of(&value)),
+            "{key} is not a single-value fact of the kind of {value:?}"
         );
         let offer = Offer {
             value,
@@ -760,7 +544,7 @@ impl FactSet {
 
     /// Reads every fact the document can give.
     pub fn extract_from(&mut self, doc: &Arc<Document>) {
-        extract::extract(self, doc);
+        read::extract(self, doc);
     }
 
     /// What one document contributed, for `inspect`: its single values, and a count per list.
@@ -912,11 +696,98 @@ fn nest<'a>(entries: &mut Vec<(&'a str, Entry<'a>)>, name: &'a str, entry: Entry
 
 #[cfg(test)]
 mod tests {
+    use super::read::testing::*;
     use super::*;
 
     #[test]
+    fn two_exports_of_one_service_are_one_record_and_disagreements_are_conflicts() {
+        // Get-Service knows the state; Win32_Service also knows the account and start mode.
+        let mut f = facts_of(
+            "[{\"Name\": \"vmms\", \"DisplayName\": \"Hyper-V Virtual Machine Management\", \"Status\": 4}, {\"Name\": \"WinRM\", \"DisplayName\": \"Windows Remote Management\", \"Status\": 4}]",
+        );
+        add(
+            &mut f,
+            1,
+            "[{\"Name\": \"VMMS\", \"StartName\": \"LocalSystem\", \"State\": \"Running\", \"StartMode\": \"Auto\"}, {\"Name\": \"WinRM\", \"StartName\": \"NT AUTHORITY\\\\NetworkService\", \"State\": \"Stopped\", \"StartMode\": \"Auto\"}]",
+        );
+        assert_eq!(
+            record_values(&f, "services"),
+            vec![
+                pairs(&[
+                    ("name", "vmms"),
+                    ("account", "LocalSystem"),
+                    ("state", "Running"),
+                    ("start_mode", "Auto"),
+                ]),
+                pairs(&[
+                    ("name", "WinRM"),
+                    ("account", "NT AUTHORITY\\NetworkService"),
+                    ("state", "Running"),
+                    ("start_mode", "Auto"),
+                ]),
+            ]
+        );
+        let conflicts: Vec<(String, String, String)> = f
+            .conflicts
+            .iter()
+            .map(|(what, kept, other)| {
+                (
+                    what.clone(),
+                    kept.value.to_string(),
+                    other.value.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            conflicts,
+            vec![(
+                "services \"WinRM\" state".to_owned(),
+                "Running".to_owned(),
+                "Stopped".to_owned()
+            )]
+        );
+        // One file naming a thing twice is not two exports disagreeing.
+        let f = facts_of(
+            "[{\"Name\": \"vmms\", \"StartName\": \"LocalSystem\", \"State\": \"Running\"}, {\"Name\": \"vmms\", \"StartName\": \"LocalSystem\", \"State\": \"Stopped\"}]",
+        );
+        assert_eq!(record_values(&f, "services").len(), 1);
+        assert!(f.conflicts.is_empty());
+        // Events have no identity: two backups of one database are two records.
+        let f = facts_of(concat!(
+            "\"database_name\",\"type\",\"backup_finish_date\"\r\n",
+            "\"VirtualManagerDB\",\"D\",\"2026-11-01T02:00:00\"\r\n",
+            "\"VirtualManagerDB\",\"D\",\"2026-11-08T02:00:00\"\r\n",
+        ));
+        assert_eq!(record_values(&f, "sql.backups").len(), 2);
+    }
+
+    #[test]
+    fn disagreeing_offers_are_kept_as_conflicts() {
+        let mut facts = facts_of("Config\n    Service\n        MaxConnections = 300\n");
+        let other = Arc::new(
+            (crate::parse::winrm::FORMAT.parse)(
+                FileId(1),
+                Arc::from("Config\n    Service\n        MaxConnections = 25\n"),
+            )
+            .doc,
+        );
+        facts.extract_from(&other);
+        assert_eq!(
+            facts.values["winrm.max_connections"].value,
+            FactValue::Int(300)
+        );
+        assert_eq!(facts.conflicts.len(), 1);
+    }
+
+    #[test]
     fn identities_name_fields_of_list_facts_only() {
-        for def in CATALOG {
+        for def in CATALOG.iter() {
+            assert_eq!(
+                def.kind == Kind::Records,
+                !def.fields.is_empty(),
+                "{}: lists, and only lists, have fields",
+                def.key
+            );
             assert!(
                 def.identity <= def.fields.len(),
                 "{}: identity {} but {} fields",
@@ -953,7 +824,7 @@ mod tests {
         );
         // A key is never a group of another (`sql.setup` beside `sql.setup.action`): the facts
         // document could not hold both under one name.
-        for f in CATALOG {
+        for f in CATALOG.iter() {
             let group = format!("{}.", f.key);
             assert!(
                 !CATALOG.iter().any(|g| g.key.starts_with(&group)),
@@ -1002,5 +873,19 @@ mod tests {
         // One `setup` group, not one per fact.
         let sql = out.child(Document::ROOT, "sql").expect("sql");
         assert_eq!(out.children(sql).len(), 2);
+    }
+
+    #[test]
+    fn the_listed_order_names_each_fact_once() {
+        for key in LISTED {
+            assert!(
+                definition(key).is_some(),
+                "LISTED names {key}, which no domain defines"
+            );
+        }
+        let mut listed = LISTED.to_vec();
+        listed.sort_unstable();
+        listed.dedup();
+        assert_eq!(listed.len(), LISTED.len(), "LISTED names a fact twice");
     }
 }

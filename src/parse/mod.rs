@@ -5,6 +5,12 @@
 //! file and adding it to [`FORMATS`]. Parsers never fail: a malformed input yields the part that
 //! could be read plus [`InputError`]s at the byte where it broke, so the rest of the bundle is
 //! still checked and the run is reported incomplete.
+//!
+//! Besides the formats, this module offers the few readings of parsed documents that other
+//! layers rely on (the fact extractors in `facts/`): how registry keys are compared
+//! ([`registry_key_name`]) and the PowerShell errors of a CLIXML stream
+//! ([`powershell_stream_errors`], [`powershell_error_summary`]). Those are the surface; the
+//! format modules' own helpers stay theirs.
 
 pub mod clixml;
 pub mod cmtrace;
@@ -13,7 +19,7 @@ pub mod ini;
 pub mod ipconfig;
 pub mod json;
 mod lines;
-pub mod pserror;
+mod pserror;
 pub mod reg;
 pub mod sqlcmd;
 pub mod systeminfo;
@@ -25,6 +31,8 @@ use std::sync::Arc;
 
 use crate::model::Document;
 use crate::source::{FileId, Span};
+
+pub use pserror::StreamError as PowerShellError;
 
 /// An input file that could not be (fully) read, at the byte where it broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +92,28 @@ pub static FORMATS: &[Format] = &[
     sqlcmd::FORMAT,
     csv::FORMAT,
 ];
+
+/// The name a registry key path is compared by: letter case ignored, the hive short
+/// (`HKEY_LOCAL_MACHINE\SOFTWARE\X` and `HKLM\Software\X\` are both `hklm\software\x`).
+/// The fact extractors find keys by it, so a `.reg` file written by any tool gives the same
+/// facts.
+pub fn registry_key_name(written: &str) -> String {
+    reg::normalized_key(written)
+}
+
+/// The PowerShell errors of a CLIXML document's error stream (`<S S="Error">` strings, joined
+/// as the host cut them, and `<Obj S="Error">` records), each with the node it was read from.
+/// Empty for a document without an error stream. The `collection.errors` fact is read from
+/// these; each is also an input error of the file.
+pub fn powershell_stream_errors(doc: &Document) -> Vec<PowerShellError> {
+    pserror::stream_errors(doc)
+}
+
+/// An error message as facts keep it: trimmed, and cut (with an ellipsis) to the length a
+/// `collection.errors` record holds, so one runaway message does not fill a report.
+pub fn powershell_error_summary(message: &str) -> String {
+    pserror::shorten(message.trim(), pserror::FACT_CHARS)
+}
 
 /// How much of a file recognizers see: every recognizer decides from the first lines, and
 /// each file is offered to all of them, so none may scan a whole (possibly huge) file.

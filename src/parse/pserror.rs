@@ -493,9 +493,10 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
 }
 
 /// An error read from the error stream of a CLIXML document (an object with `@stream`
-/// `Error`): its message, id and category, and the node they were read from.
+/// `Error`): its message, id and category, and the node they were read from. Offered outside
+/// this module as [`super::PowerShellError`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct StreamError {
+pub struct StreamError {
     pub node: NodeIdx,
     pub message: String,
     pub error_id: Option<String>,

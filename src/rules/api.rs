@@ -481,10 +481,15 @@ fn missing(fact: &str) -> Result<(), Box<EvalAltResult>> {
             .unwrap_or_default();
         return Err(format!("missing(\"{fact}\"): no such fact{hint}").into());
     };
+    // The command runs as printed; what to change in it is part of the reason.
+    let mut reason = format!("{} ({}) is not in the bundle", def.description, def.key);
+    if let Some(note) = def.collect.note() {
+        reason = format!("{reason}; {note}");
+    }
     set_verdict(
         Outcome::NotEvaluated,
-        &format!("{} ({}) is not in the bundle", def.description, def.key),
-        Some(def.export.to_owned()),
+        &reason,
+        Some(def.collect.instruction().into_owned()),
     )
 }
 
@@ -527,10 +532,11 @@ fn data(name: &str) -> Result<Dynamic, Box<EvalAltResult>> {
 }
 
 /// `export_command(fact)`: the command that produces the export a fact comes from, for
-/// messages that tell users what to collect (one place: the fact catalog).
+/// messages that tell users what to collect (one place: the fact catalog). The command alone,
+/// as it runs; a note on what to change in it is not included.
 fn export_command(fact: &str) -> Result<ImmutableString, Box<EvalAltResult>> {
     crate::facts::definition(fact)
-        .map(|d| d.export.into())
+        .map(|d| d.collect.instruction().as_ref().into())
         .ok_or_else(|| {
             let hint = crate::util::closest(fact, crate::facts::CATALOG.iter().map(|f| f.key))
                 .map(|c| format!(" (did you mean \"{c}\"?)"))
