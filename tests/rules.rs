@@ -227,3 +227,50 @@ fn the_encrypted_data_truth_table_walks_every_row_of_the_preservation_matrix() {
         );
     }
 }
+
+#[test]
+fn vmm021_asks_for_the_columns_of_the_database_this_server_uses() {
+    // The catalog's command names VMM's default database; a server on another database must
+    // get a command that runs as printed against its own.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("bundle");
+    copy_dir(
+        Path::new("tests/rules/VMM021/fail/ur10-netscaler-column-not-widened/bundle"),
+        &bundle,
+    );
+    std::fs::remove_file(bundle.join("SQL01/sql-vmm-columns.csv")).expect("remove");
+    let reg = bundle.join("VMM01/vmm-registry.reg");
+    let bytes = std::fs::read(&reg).expect("read");
+    let units: Vec<u16> = bytes[2..]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let text = String::from_utf16(&units)
+        .expect("utf-16")
+        .replace("\"VirtualManagerDB\"", "\"VMM_Prod\"");
+    let mut out = vec![0xff, 0xfe];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&reg, out).expect("write");
+    let run = common::uplint_in(
+        Path::new("."),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "VMM021",
+            &bundle.to_string_lossy(),
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let outcome = report["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .find(|o| o["rule"] == "VMM021")
+        .expect("VMM021's outcome");
+    assert_eq!(outcome["outcome"], "not-evaluated", "{outcome:#}");
+    let command = outcome["command"].as_str().expect("a command");
+    assert!(command.contains("-Database VMM_Prod -Query"), "{command}");
+    assert!(!command.contains("VirtualManagerDB"), "{command}");
+}
