@@ -164,18 +164,28 @@ fn key_span(doc: &Document, node: NodeIdx) -> Option<Span> {
     Some(Span::new(value.file, open, close + 1))
 }
 
-/// The computers `plan.json` says exist today (an upgrade's `server`, a migration's `source`
-/// and `destination`) that are not among `computers`. An upgrade's `new_server` may not exist
-/// yet, so it is not checked.
-pub fn missing_computers(doc: &Document, computers: &[&str]) -> Vec<PlanError> {
-    let mut out = Vec::new();
+/// A computer `plan.json` names that has no folder in the bundle.
+#[derive(Clone, Debug)]
+pub struct MissingComputer {
+    /// The name as the plan writes it.
+    pub name: String,
+    pub span: Option<Span>,
+    pub message: String,
+    /// An upgrade's `new_server`, which may not be built yet; the others exist today.
+    pub to_be_built: bool,
+}
+
+/// The computers `plan.json` names (an upgrade's `server` and `new_server`, a migration's
+/// `source` and `destination`) that are not among `computers`, each once.
+pub fn missing_computers(doc: &Document, computers: &[&str]) -> Vec<MissingComputer> {
+    let mut out: Vec<MissingComputer> = Vec::new();
     let known = |name: &str| {
         computers
             .iter()
             .any(|c| crate::model::same_computer_name(c, name))
     };
     for (list, keys) in [
-        ("upgrades", &["server"][..]),
+        ("upgrades", &["server", "new_server"][..]),
         ("migrations", &["source", "destination"][..]),
     ] {
         let Some(entries) = doc.child(Document::ROOT, list) else {
@@ -189,17 +199,33 @@ pub fn missing_computers(doc: &Document, computers: &[&str]) -> Vec<PlanError> {
                 let Scalar::Str(name) = doc.scalar(node) else {
                     continue;
                 };
-                if known(name) {
+                if name.trim().is_empty()
+                    || known(name)
+                    || out
+                        .iter()
+                        .any(|m| crate::model::same_computer_name(&m.name, name))
+                {
                     continue;
                 }
+                let to_be_built = *key == "new_server";
+                // A new server is usually named like the one it replaces (VMM02 for VMM01):
+                // suggesting the old one for it would mislead.
                 let hint = crate::util::closest(name, computers.iter().copied())
+                    .filter(|_| !to_be_built)
                     .map(|c| format!(" (did you mean \"{c}\"?)"))
                     .unwrap_or_default();
-                out.push(PlanError {
+                let what = if to_be_built {
+                    "the new server of an upgrade"
+                } else {
+                    key
+                };
+                out.push(MissingComputer {
+                    name: name.to_owned(),
                     span: doc.span(node),
                     message: format!(
-                        "plan.json names `{name}` as {key}, but the bundle has no folder for that computer{hint}: its rules cannot run; collect its exports or fix the name"
+                        "plan.json names `{name}` as {what}, but the bundle has no folder for that computer{hint}: nothing about it was checked, and each rule that needs it is not-evaluated; collect its exports into a folder named `{name}`, or fix the name"
                     ),
+                    to_be_built,
                 });
             }
         }

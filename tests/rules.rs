@@ -274,3 +274,77 @@ fn vmm021_asks_for_the_columns_of_the_database_this_server_uses() {
     assert!(command.contains("-Database VMM_Prod -Query"), "{command}");
     assert!(!command.contains("VirtualManagerDB"), "{command}");
 }
+
+/// One outcome of a report: (rule, subject, outcome, command).
+type OutcomeRow = (String, String, String, String);
+
+/// Exit code, report and outcomes of `check --format json` on `bundle`.
+fn outcomes_of(bundle: &Path, args: &[&str]) -> (i32, serde_json::Value, Vec<OutcomeRow>) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let bundle = bundle.to_string_lossy();
+    all.push(&bundle);
+    let run = common::uplint_in(Path::new("."), &all);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let outcomes = report["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .map(|o| {
+            let s = |k: &str| o[k].as_str().unwrap_or("").to_owned();
+            (s("rule"), s("subject"), s("outcome"), s("command"))
+        })
+        .collect();
+    (run.code, report, outcomes)
+}
+
+#[test]
+fn a_computer_the_plan_names_but_the_bundle_lacks_is_not_evaluated_never_not_applicable() {
+    // Found by attacking uplint: with `new_server` naming a computer that has no folder, the
+    // rules about the new server answered not-applicable and the run could exit 0.
+    for (role, folder) in [("new_server", "VMM02"), ("server", "VMM01")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bundle = dir.path().join("estate");
+        copy_dir(Path::new("corpora/vmm-2012r2-to-2016-clean"), &bundle);
+        std::fs::remove_dir_all(bundle.join(folder)).expect("remove the computer");
+        let (code, report, outcomes) = outcomes_of(&bundle, &["--fail-on", "never"]);
+        assert_eq!(code, 1, "{role}: an incomplete run never exits 0");
+        assert_eq!(report["complete"], false, "{role}");
+        let missing: Vec<_> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "plan-computer-missing")
+            .collect();
+        assert_eq!(missing.len(), 1, "{role}: {missing:#?}");
+        assert!(
+            missing[0]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(folder)
+        );
+        let about: Vec<_> = outcomes.iter().filter(|o| o.1 == folder).collect();
+        assert!(!about.is_empty(), "{role}: no outcome names {folder}");
+        let not_evaluated: Vec<_> = about.iter().filter(|o| o.2 == "not-evaluated").collect();
+        assert!(
+            not_evaluated.len() >= 3,
+            "{role}: the rules about {folder} must say not-evaluated: {about:#?}"
+        );
+        assert!(
+            not_evaluated.iter().all(|o| !o.3.is_empty()),
+            "{role}: each names what to collect: {not_evaluated:#?}"
+        );
+        // The rules that apply to that role on the computers that are there still answer.
+        let with_folder = outcomes_of(Path::new("corpora/vmm-2012r2-to-2016-clean"), &[]).2;
+        for rule in ["VMM004", "VMM005", "VMM006"] {
+            let there = with_folder
+                .iter()
+                .find(|o| o.0 == rule && o.1 == folder)
+                .map(|o| o.2.as_str());
+            let here = about.iter().find(|o| o.0 == rule).map(|o| o.2.as_str());
+            if there == Some("pass") {
+                assert_eq!(here, Some("not-evaluated"), "{role}: {rule} on {folder}");
+            }
+        }
+    }
+}

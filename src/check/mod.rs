@@ -196,6 +196,8 @@ fn check_bundle(
         ));
     }
     let mut plan_errors = Vec::new();
+    // Computers the plan names that have no folder: checked as computers with no exports.
+    let mut absent = Vec::new();
     if let Some(i) = bundle.plan {
         let loaded = load::load_file(&run, i);
         out.merge(loaded.output);
@@ -207,9 +209,16 @@ fn check_bundle(
                 plan_errors = plan::validate(&doc);
                 let names: Vec<&str> = bundle.computers.iter().map(|c| c.name.as_str()).collect();
                 for missing in plan::missing_computers(&doc, &names) {
+                    // A computer to be built is expected to be missing before it exists; one
+                    // that exists today and was not collected is a hole in the collection.
+                    let severity = if missing.to_be_built {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    };
                     out.findings.push(run.host_finding(
                         host_ids::PLAN_COMPUTER_MISSING,
-                        Severity::Error,
+                        severity,
                         None,
                         missing.message,
                         At {
@@ -217,6 +226,14 @@ fn check_bundle(
                             ..At::default()
                         },
                     ));
+                    // Every rule still answers for it, from no exports at all, so the rules
+                    // about that role say `not-evaluated` and what to collect instead of
+                    // `not-applicable` for the computers that are there.
+                    run.computers.push(Arc::from(missing.name.as_str()));
+                    absent.push(crate::bundle::Computer {
+                        name: missing.name,
+                        files: Vec::new(),
+                    });
                 }
                 run.plan = Some(doc.clone());
                 run.shared_docs.push(doc);
@@ -244,6 +261,7 @@ fn check_bundle(
     let per_computer: Vec<(Output, Option<Computer>)> = bundle
         .computers
         .par_iter()
+        .chain(absent.par_iter())
         .enumerate()
         .map(|(i, c)| computer::check_computer(&run, i, c))
         .collect();

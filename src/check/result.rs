@@ -49,18 +49,21 @@ pub struct Options {
 }
 
 impl RunResult {
-    /// Complete means every input was read and every rule ran.
+    /// Complete means every input was read, every computer the plan names was there, and
+    /// every rule ran.
     pub fn complete(&self) -> bool {
         self.open_errors.is_empty()
             && self.rule_problems.is_empty()
-            && !self.findings.iter().any(|f| {
-                [
-                    host_ids::INPUT_ERROR,
-                    host_ids::SKIPPED_ENTRY,
-                    host_ids::NO_COMPUTERS,
-                ]
-                .contains(&&*f.rule)
-            })
+            && self.incomplete_because().is_empty()
+    }
+
+    /// The host findings present that make the run incomplete, in [`INCOMPLETE`] order.
+    pub fn incomplete_because(&self) -> Vec<&'static str> {
+        INCOMPLETE
+            .iter()
+            .copied()
+            .filter(|id| self.findings.iter().any(|f| &*f.rule == *id))
+            .collect()
     }
 
     /// What a run exits with: 2 when uplint could not do what was asked (a rule failed, the plan or
@@ -82,3 +85,12 @@ impl RunResult {
         }
     }
 }
+
+/// Host findings that mean part of the estate was not checked: a file not read, an entry
+/// skipped, no computer at all, a computer the plan names missing.
+pub const INCOMPLETE: [&str; 4] = [
+    host_ids::INPUT_ERROR,
+    host_ids::SKIPPED_ENTRY,
+    host_ids::NO_COMPUTERS,
+    host_ids::PLAN_COMPUTER_MISSING,
+];

@@ -166,18 +166,19 @@ fn summary(input: &ReportInput) -> String {
             }
         }
     }
-    let verdict = if !r.rule_problems.is_empty()
-        || !r.plan_errors.is_empty()
-        || !r.open_errors.is_empty()
-    {
-        "uplint could not do everything asked (see the errors above): exit 2"
-    } else if !r.complete() {
-        "the run is INCOMPLETE: not everything was read (see the input-error, skipped-entry or no-computers findings above)"
-    } else if input.fail_on == FailOn::Never || r.exit_code(input.fail_on) == exit::OK {
-        "the run is complete"
-    } else {
-        "the run is complete; findings at or above --fail-on make it fail"
-    };
+    let verdict =
+        if !r.rule_problems.is_empty() || !r.plan_errors.is_empty() || !r.open_errors.is_empty() {
+            "uplint could not do everything asked (see the errors above): exit 2"
+        } else if !r.complete() {
+            &format!(
+                "the run is INCOMPLETE: not everything was checked (see the {} findings above)",
+                r.incomplete_because().join(", ")
+            )
+        } else if input.fail_on == FailOn::Never || r.exit_code(input.fail_on) == exit::OK {
+            "the run is complete"
+        } else {
+            "the run is complete; findings at or above --fail-on make it fail"
+        };
     let _ = writeln!(s, "{verdict}");
     s
 }
