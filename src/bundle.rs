@@ -147,6 +147,10 @@ impl std::fmt::Display for OpenError {
 
 pub const PLAN_FILE: &str = "plan.json";
 
+/// `uplint.toml` at a bundle's root holds the team's settings for it (see `config`): it is
+/// not an export, so the bundle does not list it.
+pub const SETTINGS_FILE: &str = "uplint.toml";
+
 /// Lists a bundle: a directory, or a zip archive of one.
 pub fn discover(path: &Path, limits: &Limits) -> Result<Bundle, OpenError> {
     let display = shown(path.as_os_str()).replace('\\', "/");
@@ -361,6 +365,9 @@ fn list_zip(path: &Path, size: u64, limits: &Limits) -> Result<ZipListing, Strin
             ));
         } else if entry.is_symlink() {
             skipped.push((name, LINK.to_owned()));
+        } else if name.split('/').any(is_hidden) || name.starts_with("__MACOSX/") {
+            // macOS's archiver adds `__MACOSX/` resource forks beside every file.
+            continue;
         } else {
             found.push(Found {
                 rel: name.trim_start_matches("./").to_owned(),
@@ -419,6 +426,9 @@ fn list(root: &Path) -> Listing {
             for entry in entries.flatten() {
                 let raw = PathBuf::from(entry.file_name());
                 let name = shown(raw.as_os_str());
+                if is_hidden(&name) || name.eq_ignore_ascii_case(SETTINGS_FILE) {
+                    continue;
+                }
                 match entry.file_type() {
                     Ok(k) if k.is_symlink() => skipped.push((name, LINK.to_owned())),
                     Ok(k) if k.is_dir() => dirs.push((name, raw)),
@@ -451,6 +461,13 @@ fn list(root: &Path) -> Listing {
 }
 
 const LINK: &str = "symbolic link: not followed, it could lead out of the bundle";
+
+/// Names starting with a dot are not part of a bundle: `.git`, `.DS_Store`, an editor's
+/// swap file. Exports are never saved under such names; reading them would turn a
+/// checkout's `.git/` into a computer.
+fn is_hidden(name: &str) -> bool {
+    name.starts_with('.') && name != "." && name != ".."
+}
 
 /// Why an entry that is neither a file, a folder nor a link is not read.
 fn special(kind: fs::FileType) -> &'static str {
@@ -488,6 +505,9 @@ fn walk(
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name();
+        if is_hidden(&shown(&file_name)) {
+            continue;
+        }
         let rel = format!("{prefix}/{}", shown(&file_name));
         let raw = raw.join(&file_name);
         match entry.file_type() {

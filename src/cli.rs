@@ -65,11 +65,11 @@ pub enum TestFormat {
 pub struct NewRuleArgs {
     /// Rule id: upper-case letters then digits, e.g. ACME001.
     pub id: String,
-    /// The product the rule is about (vmm, appv, sms, or your own).
+    /// The product the rule is about: vmm, hyperv, appv or sms.
     #[arg(long)]
     pub product: String,
-    /// The rule's name, in kebab-case, saying what is wrong.
-    #[arg(long, default_value = "winrm-max-connections-too-low")]
+    /// The rule's name, in kebab-case, saying what is wrong (e.g. share-not-on-nas).
+    #[arg(long)]
     pub name: String,
     /// Folder to create the rule in.
     #[arg(long, default_value = ".")]
@@ -124,9 +124,19 @@ pub struct CheckArgs {
 pub struct RulesArgs {
     #[command(flatten)]
     pub selection: RuleSelection,
-    /// Print the list as JSON.
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+}
+
+/// The formats of `rules` and `inspect`: the same spelling as `check --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -142,9 +152,12 @@ pub struct ExplainArgs {
 pub struct InspectArgs {
     /// The bundle folder.
     pub bundle: PathBuf,
-    /// Print JSON: every file with its format and facts, and each computer's facts as rules
-    /// see them (`computer.facts`).
-    #[arg(long)]
+    /// Output format. `json` gives every file with its format and facts, and each computer's
+    /// facts as rules see them (`computer.facts`).
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
 }
 
@@ -248,11 +261,35 @@ fn matches(rule: &Rule, pattern: &str) -> bool {
         || rule.meta.tags.iter().any(|t| t.eq_ignore_ascii_case(p))
 }
 
-fn select(set: &mut RuleSet, selection: &RuleSelection) {
+/// Keeps the rules `selection` selects. A pattern that matches no loaded rule is an error: a
+/// misspelt `--select VMM0015` would otherwise run no rule and report a clean, complete run.
+fn select(set: &mut RuleSet, selection: &RuleSelection) -> Result<(), String> {
+    for (flag, patterns) in [
+        ("--select", &selection.select),
+        ("--ignore", &selection.ignore),
+    ] {
+        for p in patterns {
+            if set.rules.iter().any(|r| matches(r, p)) {
+                continue;
+            }
+            let names = set.rules.iter().flat_map(|r| {
+                [r.meta.id.as_str(), r.meta.product.as_str()]
+                    .into_iter()
+                    .chain(r.meta.tags.iter().map(String::as_str))
+            });
+            let hint = crate::util::closest(p, names)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "{flag} `{p}` matches no rule{hint}: it takes rule ids, id prefixes, products or tags; `uplint rules` lists them"
+            ));
+        }
+    }
     set.retain(|r| {
         (selection.select.is_empty() || selection.select.iter().any(|p| matches(r, p)))
             && !selection.ignore.iter().any(|p| matches(r, p))
     });
+    Ok(())
 }
 
 fn check(args: CheckArgs) -> Outcome {
@@ -301,7 +338,9 @@ fn check(args: CheckArgs) -> Outcome {
             .cloned()
             .collect(),
     };
-    select(&mut set, &selection);
+    if let Err(e) = select(&mut set, &selection) {
+        return Outcome::error(e);
+    }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
     let mut limits = config.limits;
     for arg in &args.limits {
@@ -386,8 +425,10 @@ fn list_rules(args: RulesArgs) -> Outcome {
         Ok(set) => set,
         Err(e) => return Outcome::error(e),
     };
-    select(&mut set, &args.selection);
-    let stdout = if args.json {
+    if let Err(e) = select(&mut set, &args.selection) {
+        return Outcome::error(e);
+    }
+    let stdout = if args.json || args.format == ListFormat::Json {
         report::rules_list::Json.render(&set)
     } else {
         report::rules_list::Human.render(&set)
@@ -443,7 +484,7 @@ fn inspect(args: InspectArgs) -> Outcome {
         bundle: &args.bundle,
         result: &result,
     };
-    let stdout = if args.json {
+    let stdout = if args.json || args.format == ListFormat::Json {
         report::inspect::Json.render(&inspection)
     } else {
         report::inspect::Human.render(&inspection)
@@ -510,6 +551,21 @@ fn test(args: TestArgs) -> Outcome {
         };
         crate::fixtures::plan(set.rules.iter().filter(|r| !r.builtin), root_of)
     };
+    if plan.cases.is_empty() && plan.missing.is_empty() {
+        // Nothing to run is a mistake (a wrong folder), not a success.
+        return Outcome::error(if args.dirs.is_empty() {
+            "found no rule to test".to_owned()
+        } else {
+            format!(
+                "found no fixture case for the rules in {}: a rule's cases are folders <ID>/pass/<case>/ and <ID>/fail/<case>/ beside it; `uplint new-rule` creates both",
+                args.dirs
+                    .iter()
+                    .map(|d| format!("`{}`", d.display()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+    }
     use rayon::prelude::*;
     let run = crate::fixtures::TestRun {
         results: plan
@@ -557,6 +613,29 @@ fn new_rule(args: NewRuleArgs) -> Outcome {
         return Outcome::error(format!(
             "`{}` is not a rule id: use upper-case letters then digits, e.g. ACME001",
             args.id
+        ));
+    }
+    if !rules::meta::PRODUCTS.contains(&args.product.as_str()) {
+        let hint = crate::util::closest(&args.product, rules::meta::PRODUCTS.iter().copied())
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
+        return Outcome::error(format!(
+            "`{}` is not a product uplint has rules for{hint}: use one of {}; for another product, edit `product:` in the created file's header",
+            args.product,
+            rules::meta::PRODUCTS.join(", ")
+        ));
+    }
+    // An id must be unique among the rules a run will load: the built-in ones and the folder's.
+    let mut taken: Vec<String> = rules::builtin_files()
+        .iter()
+        .chain(rules::read_dir(&args.dir).unwrap_or_default().iter())
+        .filter_map(|f| rules::meta::parse(&f.text).ok())
+        .map(|m| m.id)
+        .collect();
+    taken.sort();
+    if let Some(id) = taken.iter().find(|id| id.eq_ignore_ascii_case(&args.id)) {
+        return Outcome::error(format!(
+            "a rule with id {id} exists already; pick an unused id (the built-in ones are listed by `uplint rules`)"
         ));
     }
     let probe = format!(

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use crate::finding::{FailOn, Severity};
 use crate::source::{Encoding, FileId, SourceDb, SourceText, Span};
 
-pub const FILE_NAME: &str = "uplint.toml";
+pub const FILE_NAME: &str = crate::bundle::SETTINGS_FILE;
 
 /// A validated `uplint.toml`.
 #[derive(Debug, Default)]
@@ -53,12 +53,14 @@ pub struct ConfigError {
     pub message: String,
 }
 
-/// The `uplint.toml` that applies to a bundle: the nearest one in the folders above it.
+/// The `uplint.toml` that applies to a bundle: the one at the bundle folder's root, else the
+/// nearest one in the folders above it (beside the bundle, or further up).
 pub fn find(bundle: &Path) -> Option<PathBuf> {
     let start = bundle.canonicalize().ok()?;
+    let skip = if start.is_dir() { 0 } else { 1 };
     start
         .ancestors()
-        .skip(1)
+        .skip(skip)
         .map(|dir| dir.join(FILE_NAME))
         .find(|p| p.is_file())
 }

@@ -86,6 +86,9 @@ pub mod host_ids {
     pub const UNRECOGNIZED_FILE: &str = "unrecognized-file";
     /// A bundle with no computer folder: nothing in it can be checked.
     pub const NO_COMPUTERS: &str = "no-computers";
+    /// A folder none of whose files is an export: not a bundle (a source checkout, a home
+    /// folder).
+    pub const NO_EXPORTS: &str = "no-exports";
     /// plan.json names a computer that has no folder in the bundle.
     pub const PLAN_COMPUTER_MISSING: &str = "plan-computer-missing";
     /// Two exports of one computer give different values for the same fact.

@@ -856,7 +856,11 @@ fn an_empty_export_is_called_empty_not_unrecognized_text() {
     std::fs::write(hv.join("notes.txt"), "collected by hand\r\n").expect("write");
     let bundle = dir.path().to_string_lossy().into_owned();
     let (code, report) = json(&[&bundle]);
-    assert_eq!(code, 0, "info findings do not fail a run");
+    assert_eq!(
+        code, 1,
+        "a bundle of which nothing could be read is not a clean pass"
+    );
+    assert_eq!(report["complete"], false);
     let messages: Vec<&str> = report["findings"]
         .as_array()
         .expect("findings")
@@ -875,4 +879,191 @@ fn an_empty_export_is_called_empty_not_unrecognized_text() {
             .any(|m| m.contains("it starts with `collected by hand`")),
         "{messages:?}"
     );
+}
+
+// Command-line traps found by attacking uplint (issue "Never crash, never pass silently").
+
+#[test]
+fn a_rules_folder_is_a_name_not_a_pattern() {
+    // `uplint test 'team [x]'` found no rule and said "0 passed, 0 failed".
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scaffold = uplint_in(
+        dir.path(),
+        &[
+            "new-rule",
+            "ACME001",
+            "--product",
+            "vmm",
+            "--name",
+            "x-is-wrong",
+            "--dir",
+            "team [x]*",
+        ],
+    );
+    assert_eq!(scaffold.code, 0, "{}", scaffold.stderr);
+    let test = uplint_in(dir.path(), &["test", "team [x]*"]);
+    assert_eq!(test.code, 0, "{}{}", test.stdout, test.stderr);
+    assert!(
+        test.stdout.contains("fixtures: 2 passed, 0 failed"),
+        "{}",
+        test.stdout
+    );
+    let rules = uplint_in(
+        dir.path(),
+        &["rules", "--rules", "team [x]*", "--select", "ACME"],
+    );
+    assert_eq!(rules.code, 0, "{}", rules.stderr);
+    assert!(rules.stdout.contains("ACME001"), "{}", rules.stdout);
+}
+
+#[test]
+fn a_rules_folder_without_rules_is_an_error_not_an_empty_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("empty/lib")).expect("mkdir");
+    std::fs::write(dir.path().join("empty/notes.txt"), "x").expect("write");
+    for args in [
+        &["test", "empty"][..],
+        &["check", "--rules", "empty", "../estate"][..],
+        &["rules", "--rules", "empty"][..],
+    ] {
+        let run = uplint_in(dir.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("holds no rule"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_selection_that_matches_no_rule_is_an_error_with_a_suggestion() {
+    // `check --select doesnotexist` ran 0 rules and exited 0, "complete".
+    let run = uplint(&["check", "--select", "doesnotexist", CLEAN]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("--select `doesnotexist` matches no rule"),
+        "{}",
+        run.stderr
+    );
+    let typo = uplint(&["check", "--select", "VMN015", CLEAN]);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains("did you mean `VMM015`?"),
+        "{}",
+        typo.stderr
+    );
+    let ignore = uplint(&["rules", "--ignore", "vmn"]);
+    assert_eq!(ignore.code, 2);
+    assert!(
+        ignore.stderr.contains("did you mean `vmm`?"),
+        "{}",
+        ignore.stderr
+    );
+    assert_eq!(uplint(&["check", "--select", "vmm,VMM01", CLEAN]).code, 0);
+}
+
+#[test]
+fn check_in_a_folder_that_is_not_a_bundle_says_so() {
+    // Run in a git checkout, `uplint check` read .git/, target/ and src/ as computers and
+    // printed binary bytes.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    for (path, bytes) in [
+        (".git/config", &b"[core]\n\tbare = false\n"[..]),
+        (
+            ".git/objects/ab/cdef",
+            &b"x\x9c\x01\x02\x1b]0;pwned\x07\x00"[..],
+        ),
+        ("src/main.rs", &b"fn main() {}\n"[..]),
+        ("target/debug/app", &b"\x7fELF\x02\x01\x01\x00\x1b[2J"[..]),
+        ("Cargo.toml", &b"[package]\nname = \"app\"\n"[..]),
+    ] {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, bytes).expect("write");
+    }
+    let run = uplint_in(root, &["check"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("none of its 2 file(s) is an export"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains(".git"),
+        "hidden folders are not computers: {}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches("unrecognized-file").count(),
+        2,
+        "the few files are still named: {}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains('\x1b'), "no raw escape bytes");
+    let (code, report) = {
+        let run = uplint_in(root, &["check", "--format", "json"]);
+        (
+            run.code,
+            serde_json::from_str::<Value>(&run.stdout).expect("json"),
+        )
+    };
+    assert_eq!(code, 1);
+    assert_eq!(report["complete"], false);
+}
+
+#[test]
+fn inspect_of_a_wrong_folder_says_what_is_wrong() {
+    // `inspect` of a computer's folder or an empty folder exited 1 with no explanation.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let run = uplint(&["inspect", &empty.path().to_string_lossy()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("no-computers") && run.stdout.contains("the folder is empty"));
+    let computer = uplint(&["inspect", "corpora/vmm-2012r2-to-2016/VMM01"]);
+    assert_eq!(computer.code, 1);
+    assert!(
+        computer
+            .stdout
+            .contains("point uplint at the folder that contains it")
+    );
+}
+
+#[test]
+fn format_is_spelled_the_same_for_every_command() {
+    let rules_format = uplint(&["rules", "--format", "json"]);
+    let rules_json = uplint(&["rules", "--json"]);
+    assert_eq!(rules_format.code, 0, "{}", rules_format.stderr);
+    assert_eq!(rules_format.stdout, rules_json.stdout);
+    serde_json::from_str::<Value>(&rules_format.stdout).expect("json");
+    let inspect_format = uplint(&["inspect", "--format", "json", CLEAN]);
+    let inspect_json = uplint(&["inspect", "--json", CLEAN]);
+    assert_eq!(inspect_format.code, 0, "{}", inspect_format.stderr);
+    assert_eq!(inspect_format.stdout, inspect_json.stdout);
+}
+
+#[test]
+fn an_uplint_toml_inside_the_bundle_is_its_settings_not_an_export() {
+    // docs/custom-rules.md said to keep uplint.toml with the estate; one inside the bundle was
+    // ignored and reported as an unrecognized file.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("estate");
+    copy_dir(Path::new(CORPUS), &bundle);
+    let (_, before) = json(&[&bundle.to_string_lossy()]);
+    let fired = |report: &Value, rule: &str| {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule"] == rule)
+    };
+    assert!(fired(&before, "VMM015"));
+    std::fs::write(bundle.join("uplint.toml"), "ignore = [\"VMM015\"]\n").expect("write");
+    let (_, after) = json(&[&bundle.to_string_lossy()]);
+    assert!(
+        !fired(&after, "VMM015"),
+        "the settings inside the bundle apply"
+    );
+    assert!(!fired(&after, "unrecognized-file"), "{after:#}");
 }

@@ -23,7 +23,16 @@ fn estate_with_config(config: &str, with_acme: bool) -> tempfile::TempDir {
     if with_acme {
         let scaffold = uplint_in(
             dir.path(),
-            &["new-rule", "ACME001", "--product", "vmm", "--dir", "acme"],
+            &[
+                "new-rule",
+                "ACME001",
+                "--product",
+                "vmm",
+                "--name",
+                "winrm-max-connections-too-low",
+                "--dir",
+                "acme",
+            ],
         );
         assert_eq!(scaffold.code, 0, "{}", scaffold.stderr);
     }
@@ -34,7 +43,17 @@ fn estate_with_config(config: &str, with_acme: bool) -> tempfile::TempDir {
 #[test]
 fn a_new_rule_passes_its_own_fixtures_fails_when_broken_and_runs_with_the_builtins() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let run = uplint_in(dir.path(), &["new-rule", "ACME001", "--product", "vmm"]);
+    let run = uplint_in(
+        dir.path(),
+        &[
+            "new-rule",
+            "ACME001",
+            "--product",
+            "vmm",
+            "--name",
+            "winrm-max-connections-too-low",
+        ],
+    );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let run = uplint_in(dir.path(), &["test", "."]);
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -98,22 +117,54 @@ fn a_new_rule_passes_its_own_fixtures_fails_when_broken_and_runs_with_the_builti
 }
 
 #[test]
-fn new_rule_refuses_bad_ids_and_never_overwrites() {
+fn new_rule_refuses_bad_ids_products_names_and_taken_ids() {
     let dir = tempfile::tempdir().expect("tempdir");
+    let new_rule = |args: &[&str]| {
+        let mut all = vec!["new-rule"];
+        all.extend_from_slice(args);
+        uplint_in(dir.path(), &all)
+    };
     assert_eq!(
-        uplint_in(dir.path(), &["new-rule", "acme1", "--product", "vmm"]).code,
+        new_rule(&["acme1", "--product", "vmm", "--name", "x-y"]).code,
         2
     );
+    // Found by attacking uplint: these were accepted.
+    let nonsense = new_rule(&["ACME003", "--product", "nonsense", "--name", "x-y"]);
+    assert_eq!(nonsense.code, 2);
+    assert!(
+        nonsense.stderr.contains("vmm, hyperv, appv, sms"),
+        "{}",
+        nonsense.stderr
+    );
+    let typo = new_rule(&["ACME003", "--product", "vnm", "--name", "x-y"]);
+    assert!(
+        typo.stderr.contains("did you mean `vmm`"),
+        "{}",
+        typo.stderr
+    );
+    let unnamed = new_rule(&["ACME003", "--product", "vmm"]);
+    assert_eq!(unnamed.code, 2, "a rule needs a name of its own");
+    assert!(unnamed.stderr.contains("--name"), "{}", unnamed.stderr);
+    let builtin = new_rule(&["VMM001", "--product", "vmm", "--name", "x-y"]);
+    assert_eq!(builtin.code, 2);
+    assert!(
+        builtin.stderr.contains("exists already"),
+        "{}",
+        builtin.stderr
+    );
     assert_eq!(
-        uplint_in(dir.path(), &["new-rule", "ACME002", "--product", "vmm"]).code,
+        new_rule(&["ACME002", "--product", "vmm", "--name", "x-y"]).code,
         0
     );
-    let again = uplint_in(dir.path(), &["new-rule", "ACME002", "--product", "vmm"]);
+    let again = new_rule(&["ACME002", "--product", "vmm", "--name", "other-name"]);
     assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("exists already"), "{}", again.stderr);
     assert!(
-        again.stderr.contains("never overwrites"),
-        "{}",
-        again.stderr
+        std::fs::read_dir(dir.path())
+            .expect("dir")
+            .flatten()
+            .all(|e| !e.file_name().to_string_lossy().starts_with("ACME003")),
+        "nothing was created for refused ids"
     );
 }
 

@@ -115,6 +115,26 @@ fn every_limit_is_documented_with_its_default_in_docs_limits_md() {
 }
 
 #[test]
+fn the_readme_links_every_document_in_docs() {
+    let readme = read("README.md");
+    for entry in std::fs::read_dir("docs").expect("docs/").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            assert!(
+                readme.contains(&format!("](docs/{name})")),
+                "README's documentation list does not link docs/{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readme_quotes_no_cargo_message_that_cargo_does_not_print() {
+    // Current cargo prints nothing when the program it ran exits non-zero.
+    assert!(!read("README.md").contains("process didn't exit successfully"));
+}
+
+#[test]
 fn the_readme_test_command_is_what_ci_runs() {
     let readme = read("README.md");
     let ci = read(".ci/run");

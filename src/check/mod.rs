@@ -33,7 +33,7 @@ use crate::model::Document;
 use crate::plan::{self, PlanError};
 use crate::rules::RuleSet;
 use crate::rules::api::Computer;
-use crate::source::{SourceDb, Span};
+use crate::source::{FileId, SourceDb, Span};
 use bundle_run::BundleRun;
 use output::{At, Output};
 pub use result::{FileReport, Options, RunResult};
@@ -271,5 +271,50 @@ fn check_bundle(
         computers.extend(c);
     }
     out.merge(evaluate::run_bundle_rules(&run, computers));
+    not_a_bundle(&run, &mut out);
     (out, plan_errors)
+}
+
+/// A folder none of whose files is an export was not checked at all: a source checkout or a
+/// home folder `uplint check` was run in, or a collection whose every command failed. Say so
+/// once, as an error, and name only the first few files rather than thousands.
+fn not_a_bundle(run: &BundleRun, out: &mut Output) {
+    const NAMED: usize = 10;
+    let bundle = run.bundle;
+    // Only the computers' files count: a stray INI or JSON at the root (a checkout's
+    // Cargo.toml or package.json) does not make a folder a bundle.
+    let files = bundle.files.iter().filter(|f| f.computer.is_some()).count();
+    let recognized = out
+        .files
+        .iter()
+        .any(|f| f.computer.is_some() && f.format.is_some());
+    if files == 0 || recognized {
+        return;
+    }
+    let mut first: Vec<FileId> = out
+        .findings
+        .iter()
+        .filter(|f| &*f.rule == host_ids::UNRECOGNIZED_FILE)
+        .filter_map(|f| f.span.map(|s| s.file))
+        .collect();
+    first.sort_unstable();
+    first.truncate(NAMED);
+    out.retain_findings(|f| {
+        &*f.rule != host_ids::UNRECOGNIZED_FILE || f.span.is_some_and(|s| first.contains(&s.file))
+    });
+    let more = if files > NAMED {
+        format!(" (the first {NAMED} are listed)")
+    } else {
+        String::new()
+    };
+    out.findings.push(run.host_finding(
+        host_ids::NO_EXPORTS,
+        Severity::Error,
+        None,
+        format!(
+            "nothing in `{}` was checked: none of its {files} file(s) is an export uplint recognizes{more}. If it is a bundle, its collection commands failed or wrote formats uplint does not read (`uplint inspect` shows each file); if it does not look like a bundle, point uplint at the folder that holds one folder per computer (VMM01/, SQL01/, ...), see docs/bundle.md",
+            bundle.display
+        ),
+        At::default(),
+    ));
 }

@@ -22,6 +22,30 @@ pub(super) struct Output {
 }
 
 impl Output {
+    /// Keeps the findings `keep` accepts, with the snippets of those kept.
+    pub fn retain_findings(&mut self, keep: impl Fn(&Finding) -> bool) {
+        let kept: Vec<bool> = self.findings.iter().map(&keep).collect();
+        // The new index of each kept finding, for the snippets that refer to them by index.
+        let mut new_index = Vec::with_capacity(kept.len());
+        let mut next = 0;
+        for &k in &kept {
+            new_index.push(next);
+            next += usize::from(k);
+        }
+        let mut i = 0;
+        self.findings.retain(|_| {
+            i += 1;
+            kept[i - 1]
+        });
+        self.snippets.retain_mut(|(at, _)| match kept.get(*at) {
+            Some(true) => {
+                *at = new_index[*at];
+                true
+            }
+            _ => false,
+        });
+    }
+
     pub fn merge(&mut self, other: Output) {
         let shift = self.findings.len();
         self.findings.extend(other.findings);

@@ -87,10 +87,11 @@ impl RunResult {
 }
 
 /// Host findings that mean part of the estate was not checked: a file not read, an entry
-/// skipped, no computer at all, a computer the plan names missing.
-pub const INCOMPLETE: [&str; 4] = [
+/// skipped, no computer at all, no export at all, a computer the plan names missing.
+pub const INCOMPLETE: [&str; 5] = [
     host_ids::INPUT_ERROR,
     host_ids::SKIPPED_ENTRY,
     host_ids::NO_COMPUTERS,
+    host_ids::NO_EXPORTS,
     host_ids::PLAN_COMPUTER_MISSING,
 ];

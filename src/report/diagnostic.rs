@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor};
 
@@ -27,25 +27,44 @@ pub fn codespan_config() -> term::Config {
 
 /// Renders `diags` one after another; `color` adds ANSI colours (only for terminals).
 pub fn render(db: &SourceDb, diags: &[Diagnostic<FileId>], color: bool) -> Vec<u8> {
-    let mut out = if color {
-        termcolor::Buffer::ansi()
-    } else {
-        termcolor::Buffer::no_color()
-    };
+    let mut out = empty_like(color);
     let config = codespan_config();
     let shown = Shown::new(db, diags);
+    let mut bytes = Vec::new();
     for diag in diags {
         let diag = shown.diagnostic(diag);
         if term::emit_to_write_style(&mut out, &config, &shown, &diag).is_err() {
             // The file's text is gone (dropped or unreadable): show the diagnostic without it.
             let bare = Diagnostic {
                 labels: Vec::new(),
-                ..diag
+                ..diag.clone()
             };
             let _ = term::emit_to_write_style(&mut out, &config, &shown, &bare);
         }
+        let mut rendered = std::mem::replace(&mut out, empty_like(color)).into_inner();
+        if diag.severity == Severity::Note {
+            name_info(&mut rendered);
+        }
+        bytes.extend(rendered);
     }
-    out.into_inner()
+    bytes
+}
+
+fn empty_like(color: bool) -> termcolor::Buffer {
+    if color {
+        termcolor::Buffer::ansi()
+    } else {
+        termcolor::Buffer::no_color()
+    }
+}
+
+/// codespan names its lowest severity `note`; uplint's is `info`, in the JSON report, the
+/// docs and `--fail-on`, so the human report says `info[ID]` too. A diagnostic starts with
+/// its header, so the first `note` of its rendering is the severity's name.
+fn name_info(rendered: &mut [u8]) {
+    if let Some(at) = rendered.windows(5).position(|w| w == b"note[") {
+        rendered[at..at + 4].copy_from_slice(b"info");
+    }
 }
 
 /// One file's text with its control characters escaped, and where each escape is.

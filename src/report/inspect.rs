@@ -27,6 +27,26 @@ impl Inspection<'_> {
             .collect()
     }
 
+    /// What is wrong with the bundle as a whole (no computer folders, no exports, a computer
+    /// the plan names missing), as `rule: message`: without these, `inspect` of a wrong
+    /// folder would print nothing and exit 1.
+    fn bundle_problems(&self) -> Vec<String> {
+        self.result
+            .findings
+            .iter()
+            .filter(|f| {
+                [
+                    host_ids::NO_COMPUTERS,
+                    host_ids::NO_EXPORTS,
+                    host_ids::PLAN_COMPUTER_MISSING,
+                ]
+                .contains(&&*f.rule)
+            })
+            .map(|f| format!("{}: {}", f.rule, f.message))
+            .chain(self.result.open_errors.iter().cloned())
+            .collect()
+    }
+
     /// The problems of reading one file, each on one line: `rule line:col: message`.
     fn problems_of(&self, rel: &str) -> Vec<String> {
         self.result
@@ -72,6 +92,9 @@ impl Reporter<Inspection<'_>> for Human {
         for message in input.skipped() {
             let _ = writeln!(s, "skipped: {message}");
         }
+        for problem in input.bundle_problems() {
+            let _ = writeln!(s, "{problem}");
+        }
         // Every part but the layout comes from the bundle: escape it all at once.
         escape::terminal(&s).into_owned().into_bytes()
     }
@@ -105,6 +128,7 @@ impl Reporter<Inspection<'_>> for Json {
             "bundle": input.bundle.to_string_lossy(),
             "files": files,
             "skipped": input.skipped(),
+            "problems": input.bundle_problems(),
             "facts": computers,
         }))
     }

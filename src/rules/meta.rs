@@ -221,6 +221,10 @@ pub fn parse(text: &str) -> Result<RuleMeta, Vec<MetaError>> {
     })
 }
 
+/// The products uplint has rule packs for (`product:` of the built-in rules, and what
+/// `uplint new-rule --product` accepts). A hand-written header may name another.
+pub const PRODUCTS: &[&str] = &["vmm", "hyperv", "appv", "sms"];
+
 pub fn is_rule_id(id: &str) -> bool {
     let letters = id.chars().take_while(char::is_ascii_uppercase).count();
     letters > 0 && letters < id.len() && id[letters..].chars().all(|c| c.is_ascii_digit())

@@ -125,7 +125,10 @@ pub fn builtin_files() -> Vec<RuleFile> {
         .collect()
 }
 
-/// Reads a `--rules` folder: every `.rhai` and `data/*.json` below it, sorted.
+/// Reads a `--rules` folder: every `.rhai` and `data/*.json` below it, sorted. The folder's
+/// name is taken as it is, never as a pattern (`team [x]` is a folder, not a glob), and a
+/// folder without a single rule is an error: pointed at the wrong place, a run would
+/// otherwise check nothing and pass.
 pub fn read_dir(dir: &Path) -> Result<Vec<RuleFile>, String> {
     if !dir.is_dir() {
         return Err(format!(
@@ -133,19 +136,17 @@ pub fn read_dir(dir: &Path) -> Result<Vec<RuleFile>, String> {
             dir.display()
         ));
     }
-    let pattern = dir.join("**").join("*");
-    let pattern = pattern.to_string_lossy();
+    let mut found = Vec::new();
+    walk_rules(dir, &mut found)?;
     let mut out = Vec::new();
-    let entries =
-        glob::glob(&pattern).map_err(|e| format!("bad rules folder `{}`: {e}", dir.display()))?;
-    for entry in entries.flatten() {
+    for entry in found {
         let is_rule = entry.extension().is_some_and(|e| e == "rhai");
         let is_data = entry.extension().is_some_and(|e| e == "json")
             && entry
                 .parent()
                 .and_then(|p| p.file_name())
                 .is_some_and(|n| n == "data");
-        if !(is_rule || is_data) || !entry.is_file() {
+        if !(is_rule || is_data) {
             continue;
         }
         let bytes =
@@ -158,7 +159,31 @@ pub fn read_dir(dir: &Path) -> Result<Vec<RuleFile>, String> {
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
+    let has_rule = out
+        .iter()
+        .any(|f| f.path.ends_with(".rhai") && !is_in(&f.path, "lib"));
+    if !has_rule {
+        return Err(format!(
+            "rules folder `{}` holds no rule: a rule is a file named <ID>-<name>.rhai (e.g. ACME001-share-not-on-nas.rhai) in it or below it; `uplint new-rule` creates one",
+            dir.display()
+        ));
+    }
     Ok(out)
+}
+
+/// Every file below `dir`. Links to folders are not followed: a link back up would loop.
+fn walk_rules(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list `{}`: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => walk_rules(&path, out)?,
+            Ok(kind) if kind.is_file() || (kind.is_symlink() && path.is_file()) => out.push(path),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn file_stem(path: &str) -> &str {
