@@ -3,19 +3,12 @@
 
 use std::sync::Arc;
 
-use super::collect::{Collect, Command, Role, Shell};
+use super::collect::{Collect, Command, Role};
 use super::read::Obj;
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx};
 
-static AD_DKM: Collect = Collect::Run(Command {
-    text: r#"Get-ADObject -SearchBase "CN=VMMDKM,DC=contoso,DC=local" -Filter * | Select-Object DistinguishedName,ObjectClass,Name | ConvertTo-Json > ad-dkm.json"#,
-    saves: &["ad-dkm.json"],
-    shell: Shell::PowerShell,
-    module: Some("ActiveDirectory"),
-    on: &[Role::VmmServer],
-    note: Some("the SearchBase is VMServer.ini's TopContainerName"),
-});
+static AD_DKM: Collect = Collect::Run(Command::powershell(r#"Get-ADObject -SearchBase "CN=VMMDKM,DC=contoso,DC=local" -Filter * | Select-Object DistinguishedName,ObjectClass,Name | ConvertTo-Json > ad-dkm.json"#, &["ad-dkm.json"]).on(&[Role::VmmServer]).module("ActiveDirectory").note("the SearchBase is VMServer.ini's TopContainerName"));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[FactDef::records(

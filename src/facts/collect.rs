@@ -43,6 +43,47 @@ pub struct Command {
     pub note: Option<&'static str>,
 }
 
+impl Command {
+    /// A PowerShell command that runs on every computer, needs no module beyond Windows' own,
+    /// and has no note; the other builders below change one of those.
+    pub const fn powershell(text: &'static str, saves: &'static [&'static str]) -> Command {
+        Command {
+            text,
+            saves,
+            shell: Shell::PowerShell,
+            module: None,
+            on: &[Role::Every],
+            note: None,
+        }
+    }
+
+    /// A command that runs in `cmd.exe` and PowerShell alike (`reg export`, `winrm`).
+    pub const fn any_shell(text: &'static str, saves: &'static [&'static str]) -> Command {
+        Command {
+            shell: Shell::Any,
+            ..Command::powershell(text, saves)
+        }
+    }
+
+    pub const fn on(self, on: &'static [Role]) -> Command {
+        Command { on, ..self }
+    }
+
+    pub const fn module(self, module: &'static str) -> Command {
+        Command {
+            module: Some(module),
+            ..self
+        }
+    }
+
+    pub const fn note(self, note: &'static str) -> Command {
+        Command {
+            note: Some(note),
+            ..self
+        }
+    }
+}
+
 /// A file to copy into a computer's folder as it is.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CopyFile {

@@ -6,51 +6,16 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
-use super::collect::{Collect, Command, Role, Shell};
+use super::collect::{Collect, Command, Role};
 use super::read::{Obj, enum_name, has_type, int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, Scalar};
 
-static HYPERV_VMS: Collect = Collect::Run(Command {
-    text: "Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json",
-    saves: &["vms.json"],
-    shell: Shell::PowerShell,
-    module: Some("Hyper-V"),
-    on: &[Role::HyperVHost],
-    note: None,
-});
-static HYPERV_DISKS: Collect = Collect::Run(Command {
-    text: "Get-VM | Get-VMHardDiskDrive | Select-Object VMName,Path,ControllerType | ConvertTo-Json > vm-disks.json",
-    saves: &["vm-disks.json"],
-    shell: Shell::PowerShell,
-    module: Some("Hyper-V"),
-    on: &[Role::HyperVHost],
-    note: None,
-});
-static HYPERV_SWITCHES: Collect = Collect::Run(Command {
-    text: "Get-VMSwitch | Select-Object Name,SwitchType,NetAdapterInterfaceDescription | ConvertTo-Json > vm-switches.json",
-    saves: &["vm-switches.json"],
-    shell: Shell::PowerShell,
-    module: Some("Hyper-V"),
-    on: &[Role::HyperVHost],
-    note: None,
-});
-static HYPERV_VHDS: Collect = Collect::Run(Command {
-    text: r#"Get-VM | Get-VMHardDiskDrive | Get-VHD | Select-Object Path,@{n='VhdFormat';e={"$($_.VhdFormat)"}},@{n='VhdType';e={"$($_.VhdType)"}},Size,FileSize,ParentPath | ConvertTo-Json > vhds.json"#,
-    saves: &["vhds.json"],
-    shell: Shell::PowerShell,
-    module: Some("Hyper-V"),
-    on: &[Role::HyperVHost],
-    note: None,
-});
-static HYPERV_SNAPSHOTS: Collect = Collect::Run(Command {
-    text: "Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | ConvertTo-Json > vm-snapshots.json",
-    saves: &["vm-snapshots.json"],
-    shell: Shell::PowerShell,
-    module: Some("Hyper-V"),
-    on: &[Role::HyperVHost],
-    note: None,
-});
+static HYPERV_VMS: Collect = Collect::Run(Command::powershell("Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json", &["vms.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
+static HYPERV_DISKS: Collect = Collect::Run(Command::powershell("Get-VM | Get-VMHardDiskDrive | Select-Object VMName,Path,ControllerType | ConvertTo-Json > vm-disks.json", &["vm-disks.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
+static HYPERV_SWITCHES: Collect = Collect::Run(Command::powershell("Get-VMSwitch | Select-Object Name,SwitchType,NetAdapterInterfaceDescription | ConvertTo-Json > vm-switches.json", &["vm-switches.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
+static HYPERV_VHDS: Collect = Collect::Run(Command::powershell(r#"Get-VM | Get-VMHardDiskDrive | Get-VHD | Select-Object Path,@{n='VhdFormat';e={"$($_.VhdFormat)"}},@{n='VhdType';e={"$($_.VhdType)"}},Size,FileSize,ParentPath | ConvertTo-Json > vhds.json"#, &["vhds.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
+static HYPERV_SNAPSHOTS: Collect = Collect::Run(Command::powershell("Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | ConvertTo-Json > vm-snapshots.json", &["vm-snapshots.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[

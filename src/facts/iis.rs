@@ -5,19 +5,12 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
-use super::collect::{Collect, Command, Role, Shell};
+use super::collect::{Collect, Command, Role};
 use super::read::{Obj, bool_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx, Scalar};
 
-static IIS_APP_POOLS: Collect = Collect::Run(Command {
-    text: r#"Import-Module WebAdministration; Get-ChildItem IIS:\AppPools | Select-Object name,managedRuntimeVersion,managedPipelineMode,enable32BitAppOnWin64,state,@{n='identityType';e={"$($_.processModel.identityType)"}},@{n='userName';e={$_.processModel.userName}} | ConvertTo-Json > iis-apppools.json"#,
-    saves: &["iis-apppools.json"],
-    shell: Shell::PowerShell,
-    module: Some("WebAdministration"),
-    on: &[Role::IisServer],
-    note: None,
-});
+static IIS_APP_POOLS: Collect = Collect::Run(Command::powershell(r#"Import-Module WebAdministration; Get-ChildItem IIS:\AppPools | Select-Object name,managedRuntimeVersion,managedPipelineMode,enable32BitAppOnWin64,state,@{n='identityType';e={"$($_.processModel.identityType)"}},@{n='userName';e={$_.processModel.userName}} | ConvertTo-Json > iis-apppools.json"#, &["iis-apppools.json"]).on(&[Role::IisServer]).module("WebAdministration"));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[FactDef::records(

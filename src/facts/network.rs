@@ -5,27 +5,19 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
-use super::collect::{Collect, Command, Role, Shell};
+use super::collect::{Collect, Command};
 use super::read::{Obj, int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
-static NICS_JSON: Collect = Collect::Run(Command {
-    text: "Get-NetAdapter | Select-Object Name,InterfaceDescription,MacAddress,Status | ConvertTo-Json > netadapters.json",
-    saves: &["netadapters.json"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
-static IP_JSON: Collect = Collect::Run(Command {
-    text: "Get-NetIPAddress | Select-Object InterfaceAlias,IPAddress,PrefixLength,AddressFamily | ConvertTo-Json > ipaddresses.json",
-    saves: &["ipaddresses.json"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
+static NICS_JSON: Collect = Collect::Run(Command::powershell(
+    "Get-NetAdapter | Select-Object Name,InterfaceDescription,MacAddress,Status | ConvertTo-Json > netadapters.json",
+    &["netadapters.json"],
+));
+static IP_JSON: Collect = Collect::Run(Command::powershell(
+    "Get-NetIPAddress | Select-Object InterfaceAlias,IPAddress,PrefixLength,AddressFamily | ConvertTo-Json > ipaddresses.json",
+    &["ipaddresses.json"],
+));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[

@@ -5,51 +5,31 @@
 
 use std::sync::Arc;
 
-use super::collect::{Collect, Command, Role, Shell};
+use super::collect::{Collect, Command};
 use super::read::{Obj, RegKey, bool_of, int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Origin, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
-static OS_JSON: Collect = Collect::Run(Command {
-    text: "Get-CimInstance Win32_OperatingSystem | Select-Object CSName,Caption,Version,BuildNumber,OSArchitecture,OSLanguage,TotalVisibleMemorySize | ConvertTo-Json > os.json",
-    saves: &["os.json"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
-static CS_JSON: Collect = Collect::Run(Command {
-    text: "Get-CimInstance Win32_ComputerSystem | Select-Object Name,Domain,PartOfDomain,TotalPhysicalMemory,NumberOfLogicalProcessors | ConvertTo-Json > computersystem.json",
-    saves: &["computersystem.json"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
-static CPU_JSON: Collect = Collect::Run(Command {
-    text: "Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,Family,Stepping,NumberOfLogicalProcessors | ConvertTo-Json > processor.json",
-    saves: &["processor.json"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
-static REBOOT_REG: Collect = Collect::Run(Command {
-    text: r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing" cbs.reg; reg export "HKLM\SYSTEM\CurrentControlSet\Control\Session Manager" session-manager.reg"#,
-    saves: &["cbs.reg", "session-manager.reg"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
-static VOLUMES_JSON: Collect = Collect::Run(Command {
-    text: "Get-CimInstance Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | ConvertTo-Json > volumes.json",
-    saves: &["volumes.json"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
+static OS_JSON: Collect = Collect::Run(Command::powershell(
+    "Get-CimInstance Win32_OperatingSystem | Select-Object CSName,Caption,Version,BuildNumber,OSArchitecture,OSLanguage,TotalVisibleMemorySize | ConvertTo-Json > os.json",
+    &["os.json"],
+));
+static CS_JSON: Collect = Collect::Run(Command::powershell(
+    "Get-CimInstance Win32_ComputerSystem | Select-Object Name,Domain,PartOfDomain,TotalPhysicalMemory,NumberOfLogicalProcessors | ConvertTo-Json > computersystem.json",
+    &["computersystem.json"],
+));
+static CPU_JSON: Collect = Collect::Run(Command::powershell(
+    "Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,Family,Stepping,NumberOfLogicalProcessors | ConvertTo-Json > processor.json",
+    &["processor.json"],
+));
+static REBOOT_REG: Collect = Collect::Run(Command::powershell(
+    r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing" cbs.reg; reg export "HKLM\SYSTEM\CurrentControlSet\Control\Session Manager" session-manager.reg"#,
+    &["cbs.reg", "session-manager.reg"],
+));
+static VOLUMES_JSON: Collect = Collect::Run(Command::powershell(
+    "Get-CimInstance Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | ConvertTo-Json > volumes.json",
+    &["volumes.json"],
+));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[

@@ -4,27 +4,19 @@
 
 use std::sync::Arc;
 
-use super::collect::{Collect, Command, Role, Shell};
+use super::collect::{Collect, Command};
 use super::read::{RegKey, int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx};
 
-static SCHANNEL_REG: Collect = Collect::Run(Command {
-    text: r#"reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg"#,
-    saves: &["schannel.reg"],
-    shell: Shell::Any,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
-static CREDSSP_REG: Collect = Collect::Run(Command {
-    text: r#"reg export "HKLM\SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation" credssp.reg"#,
-    saves: &["credssp.reg"],
-    shell: Shell::Any,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
+static SCHANNEL_REG: Collect = Collect::Run(Command::any_shell(
+    r#"reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg"#,
+    &["schannel.reg"],
+));
+static CREDSSP_REG: Collect = Collect::Run(Command::any_shell(
+    r#"reg export "HKLM\SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation" credssp.reg"#,
+    &["credssp.reg"],
+));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[

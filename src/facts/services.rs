@@ -5,19 +5,15 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
-use super::collect::{Collect, Command, Role, Shell};
+use super::collect::{Collect, Command};
 use super::read::{Obj, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx, Scalar};
 
-static SERVICES_JSON: Collect = Collect::Run(Command {
-    text: "Get-CimInstance Win32_Service | Select-Object Name,DisplayName,StartName,State,StartMode | ConvertTo-Json > services.json",
-    saves: &["services.json"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
+static SERVICES_JSON: Collect = Collect::Run(Command::powershell(
+    "Get-CimInstance Win32_Service | Select-Object Name,DisplayName,StartName,State,StartMode | ConvertTo-Json > services.json",
+    &["services.json"],
+));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[FactDef::records(

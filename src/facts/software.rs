@@ -3,27 +3,19 @@
 
 use std::sync::Arc;
 
-use super::collect::{Collect, Command, Role, Shell};
+use super::collect::{Collect, Command};
 use super::read::{Obj, RegKey, bool_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx};
 
-static UNINSTALL_REG: Collect = Collect::Run(Command {
-    text: r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall" uninstall.reg; reg export "HKLM\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall" uninstall-wow64.reg"#,
-    saves: &["uninstall.reg", "uninstall-wow64.reg"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
-static FEATURES_JSON: Collect = Collect::Run(Command {
-    text: "Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json > features.json",
-    saves: &["features.json"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
+static UNINSTALL_REG: Collect = Collect::Run(Command::powershell(
+    r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall" uninstall.reg; reg export "HKLM\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall" uninstall-wow64.reg"#,
+    &["uninstall.reg", "uninstall-wow64.reg"],
+));
+static FEATURES_JSON: Collect = Collect::Run(Command::powershell(
+    "Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json > features.json",
+    &["features.json"],
+));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[

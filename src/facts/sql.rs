@@ -7,63 +7,28 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
-use super::collect::{Collect, Command, CopyFile, Role, Shell};
+use super::collect::{Collect, Command, CopyFile, Role};
 use super::read::{Obj, bool_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx};
 
-static SQL_PROPS: Collect = Collect::Run(Command {
-    text: r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineName') AS MachineName, SERVERPROPERTY('ProductVersion') AS ProductVersion, SERVERPROPERTY('Edition') AS Edition, SERVERPROPERTY('Collation') AS Collation, SERVERPROPERTY('IsHadrEnabled') AS IsHadrEnabled" | Export-Csv sql-properties.csv"#,
-    saves: &["sql-properties.csv"],
-    shell: Shell::PowerShell,
-    module: Some("SqlServer"),
-    on: &[Role::SqlServer],
-    note: None,
-});
+static SQL_PROPS: Collect = Collect::Run(Command::powershell(r#"Invoke-Sqlcmd -Query "SELECT SERVERPROPERTY('MachineName') AS MachineName, SERVERPROPERTY('ProductVersion') AS ProductVersion, SERVERPROPERTY('Edition') AS Edition, SERVERPROPERTY('Collation') AS Collation, SERVERPROPERTY('IsHadrEnabled') AS IsHadrEnabled" | Export-Csv sql-properties.csv"#, &["sql-properties.csv"]).on(&[Role::SqlServer]).module("SqlServer"));
 // ISO dates (style 126) read the same whatever the culture of the computer running Export-Csv,
 // and GETDATE() on the same server is the reference for a backup's age.
-static SQL_BACKUPS: Collect = Collect::Run(Command {
-    text: r#"Invoke-Sqlcmd -Query "SELECT database_name, type, CONVERT(varchar(19), backup_finish_date, 126) AS backup_finish_date, CONVERT(varchar(19), GETDATE(), 126) AS collected_at FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#,
-    saves: &["sql-backups.csv"],
-    shell: Shell::PowerShell,
-    module: Some("SqlServer"),
-    on: &[Role::SqlServer],
-    note: None,
-});
-static SQL_DATABASES: Collect = Collect::Run(Command {
-    text: r#"Invoke-Sqlcmd -Query "SELECT name, recovery_model_desc, state_desc FROM sys.databases" | Export-Csv sql-databases.csv"#,
-    saves: &["sql-databases.csv"],
-    shell: Shell::PowerShell,
-    module: Some("SqlServer"),
-    on: &[Role::SqlServer],
-    note: None,
-});
-static SQL_AG_DATABASES: Collect = Collect::Run(Command {
-    text: r#"Invoke-Sqlcmd -Query "SELECT adc.database_name, ag.name AS group_name FROM sys.availability_databases_cluster adc JOIN sys.availability_groups ag ON ag.group_id = adc.group_id" | Export-Csv sql-ag-databases.csv"#,
-    saves: &["sql-ag-databases.csv"],
-    shell: Shell::PowerShell,
-    module: Some("SqlServer"),
-    on: &[Role::SqlServer],
-    note: None,
-});
-static SQL_LOGSPACE: Collect = Collect::Run(Command {
-    text: r#"Invoke-Sqlcmd -Query "DBCC SQLPERF(LOGSPACE)" | Export-Csv sql-logspace.csv"#,
-    saves: &["sql-logspace.csv"],
-    shell: Shell::PowerShell,
-    module: Some("SqlServer"),
-    on: &[Role::SqlServer],
-    note: None,
-});
-static SQL_NETMAN_COLUMNS: Collect = Collect::Run(Command {
-    text: r#"Invoke-Sqlcmd -Database VirtualManagerDB -Query "SELECT TABLE_CATALOG, TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'tbl_NetMan_HardwareModelSettings' AND COLUMN_NAME = 'Version'" | Export-Csv sql-vmm-columns.csv"#,
-    saves: &["sql-vmm-columns.csv"],
-    shell: Shell::PowerShell,
-    module: Some("SqlServer"),
-    on: &[Role::SqlServer],
-    note: Some(
+static SQL_BACKUPS: Collect = Collect::Run(Command::powershell(r#"Invoke-Sqlcmd -Query "SELECT database_name, type, CONVERT(varchar(19), backup_finish_date, 126) AS backup_finish_date, CONVERT(varchar(19), GETDATE(), 126) AS collected_at FROM msdb.dbo.backupset" | Export-Csv sql-backups.csv"#, &["sql-backups.csv"]).on(&[Role::SqlServer]).module("SqlServer"));
+static SQL_DATABASES: Collect = Collect::Run(Command::powershell(r#"Invoke-Sqlcmd -Query "SELECT name, recovery_model_desc, state_desc FROM sys.databases" | Export-Csv sql-databases.csv"#, &["sql-databases.csv"]).on(&[Role::SqlServer]).module("SqlServer"));
+static SQL_AG_DATABASES: Collect = Collect::Run(Command::powershell(r#"Invoke-Sqlcmd -Query "SELECT adc.database_name, ag.name AS group_name FROM sys.availability_databases_cluster adc JOIN sys.availability_groups ag ON ag.group_id = adc.group_id" | Export-Csv sql-ag-databases.csv"#, &["sql-ag-databases.csv"]).on(&[Role::SqlServer]).module("SqlServer"));
+static SQL_LOGSPACE: Collect = Collect::Run(
+    Command::powershell(
+        r#"Invoke-Sqlcmd -Query "DBCC SQLPERF(LOGSPACE)" | Export-Csv sql-logspace.csv"#,
+        &["sql-logspace.csv"],
+    )
+    .on(&[Role::SqlServer])
+    .module("SqlServer"),
+);
+static SQL_NETMAN_COLUMNS: Collect = Collect::Run(Command::powershell(r#"Invoke-Sqlcmd -Database VirtualManagerDB -Query "SELECT TABLE_CATALOG, TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'tbl_NetMan_HardwareModelSettings' AND COLUMN_NAME = 'Version'" | Export-Csv sql-vmm-columns.csv"#, &["sql-vmm-columns.csv"]).on(&[Role::SqlServer]).module("SqlServer").note(
         r"-Database is the VMM database: DatabaseName under Settings\Sql in the VMM registry export",
-    ),
-});
+    ));
 // Setup answer files say what setup was (or will be) run with, not what the computer runs now:
 // the facts they give are named `*.setup.*` where the running server has its own fact.
 static SQL_SETUP_INI: Collect = Collect::Copy(CopyFile {

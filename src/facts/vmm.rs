@@ -7,54 +7,19 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
-use super::collect::{Collect, Command, CopyFile, Role, Shell};
+use super::collect::{Collect, Command, CopyFile, Role};
 use super::read::{Obj, RegKey, bool_of, int_of, list_items, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
-static REG_VMM: Collect = Collect::Run(Command {
-    text: r#"reg export "HKLM\SOFTWARE\Microsoft\Microsoft System Center Virtual Machine Manager Server" vmm-registry.reg"#,
-    saves: &["vmm-registry.reg"],
-    shell: Shell::Any,
-    module: None,
-    on: &[Role::VmmServer],
-    note: None,
-});
-static VMM_HOSTS: Collect = Collect::Run(Command {
-    text: r#"Get-SCVMHost | Select-Object Name,@{n='OperatingSystemName';e={$_.OperatingSystem.Name}},@{n='OperatingSystemVersionString';e={"$($_.OperatingSystem.Version)"}},@{n='VirtualizationPlatformString';e={"$($_.VirtualizationPlatform)"}},AgentVersion,@{n='CommunicationStateString';e={"$($_.CommunicationState)"}} | ConvertTo-Json > vmm-hosts.json"#,
-    saves: &["vmm-hosts.json"],
-    shell: Shell::PowerShell,
-    module: Some("VirtualMachineManager"),
-    on: &[Role::VmmServer],
-    note: None,
-});
-static VMM_JOBS: Collect = Collect::Run(Command {
-    text: r#"Get-SCJob -All | Select-Object Name,@{n='Status';e={"$($_.Status)"}},CmdletName,@{n='StartTime';e={$_.StartTime.ToString('s')}} | ConvertTo-Json > vmm-jobs.json"#,
-    saves: &["vmm-jobs.json"],
-    shell: Shell::PowerShell,
-    module: Some("VirtualMachineManager"),
-    on: &[Role::VmmServer],
-    note: None,
-});
+static REG_VMM: Collect = Collect::Run(Command::any_shell(r#"reg export "HKLM\SOFTWARE\Microsoft\Microsoft System Center Virtual Machine Manager Server" vmm-registry.reg"#, &["vmm-registry.reg"]).on(&[Role::VmmServer]));
+static VMM_HOSTS: Collect = Collect::Run(Command::powershell(r#"Get-SCVMHost | Select-Object Name,@{n='OperatingSystemName';e={$_.OperatingSystem.Name}},@{n='OperatingSystemVersionString';e={"$($_.OperatingSystem.Version)"}},@{n='VirtualizationPlatformString';e={"$($_.VirtualizationPlatform)"}},AgentVersion,@{n='CommunicationStateString';e={"$($_.CommunicationState)"}} | ConvertTo-Json > vmm-hosts.json"#, &["vmm-hosts.json"]).on(&[Role::VmmServer]).module("VirtualMachineManager"));
+static VMM_JOBS: Collect = Collect::Run(Command::powershell(r#"Get-SCJob -All | Select-Object Name,@{n='Status';e={"$($_.Status)"}},CmdletName,@{n='StartTime';e={$_.StartTime.ToString('s')}} | ConvertTo-Json > vmm-jobs.json"#, &["vmm-jobs.json"]).on(&[Role::VmmServer]).module("VirtualMachineManager"));
 // Wrapped like VMM_ENCRYPTED: a VMM server without an Operations Manager connection or a load
 // balancer would otherwise export an empty file, which reads as "not collected". The status
 // is made text because Windows PowerShell 5.1 writes enums as numbers.
-static VMM_OPSMGR: Collect = Collect::Run(Command {
-    text: r#"[pscustomobject]@{ UplintExport = 'vmm-opsmgr-connection'; Connections = @(Get-SCOpsMgrConnection | Select-Object OpsMgrServerName,@{n='ConnectionStatus';e={"$($_.ConnectionStatus)"}}) } | ConvertTo-Json -Depth 3 > vmm-opsmgr-connection.json"#,
-    saves: &["vmm-opsmgr-connection.json"],
-    shell: Shell::PowerShell,
-    module: Some("VirtualMachineManager"),
-    on: &[Role::VmmServer],
-    note: None,
-});
-static VMM_LOAD_BALANCERS: Collect = Collect::Run(Command {
-    text: "[pscustomobject]@{ UplintExport = 'vmm-load-balancers'; LoadBalancers = @(Get-SCLoadBalancer | Select-Object Name,Address,Manufacturer,Model) } | ConvertTo-Json -Depth 3 > vmm-load-balancers.json",
-    saves: &["vmm-load-balancers.json"],
-    shell: Shell::PowerShell,
-    module: Some("VirtualMachineManager"),
-    on: &[Role::VmmServer],
-    note: None,
-});
+static VMM_OPSMGR: Collect = Collect::Run(Command::powershell(r#"[pscustomobject]@{ UplintExport = 'vmm-opsmgr-connection'; Connections = @(Get-SCOpsMgrConnection | Select-Object OpsMgrServerName,@{n='ConnectionStatus';e={"$($_.ConnectionStatus)"}}) } | ConvertTo-Json -Depth 3 > vmm-opsmgr-connection.json"#, &["vmm-opsmgr-connection.json"]).on(&[Role::VmmServer]).module("VirtualMachineManager"));
+static VMM_LOAD_BALANCERS: Collect = Collect::Run(Command::powershell("[pscustomobject]@{ UplintExport = 'vmm-load-balancers'; LoadBalancers = @(Get-SCLoadBalancer | Select-Object Name,Address,Manufacturer,Model) } | ConvertTo-Json -Depth 3 > vmm-load-balancers.json", &["vmm-load-balancers.json"]).on(&[Role::VmmServer]).module("VirtualMachineManager"));
 static VMSERVER_INI: Collect = Collect::Copy(CopyFile {
     file: "VMServer.ini",
     on: &[Role::VmmServer],
@@ -62,24 +27,10 @@ static VMSERVER_INI: Collect = Collect::Copy(CopyFile {
 });
 // One object with a marker and a list per kind, so "collected, nothing encrypted" (empty
 // lists) differs from "not collected" (no file): ConvertTo-Json of no objects writes nothing.
-static VMM_ENCRYPTED: Collect = Collect::Run(Command {
-    text: "[pscustomobject]@{ UplintExport = 'vmm-encrypted-data'; RunAsAccounts = @(Get-SCRunAsAccount | Select-Object Name,UserName,Domain); GuestOSProfiles = @(Get-SCGuestOSProfile | Where-Object { $_.AdminPasswordHasValue } | Select-Object Name); ServiceSettings = @(Get-SCServiceTemplate | ForEach-Object { $t = $_; Get-SCServiceSetting -ServiceTemplate $t | Where-Object { $_.IsEncrypted } | Select-Object Name,@{n='Owner';e={$t.Name}} }); SqlProductKeys = @(Get-SCSQLProfile | ForEach-Object { $p = $_; Get-SCSQLDeployment -SQLProfile $p | Where-Object { $_.ProductKey } | Select-Object Name,@{n='Owner';e={$p.Name}} }) } | ConvertTo-Json -Depth 3 > vmm-encrypted-data.json",
-    saves: &["vmm-encrypted-data.json"],
-    shell: Shell::PowerShell,
-    module: Some("VirtualMachineManager"),
-    on: &[Role::VmmServer],
-    note: None,
-});
+static VMM_ENCRYPTED: Collect = Collect::Run(Command::powershell("[pscustomobject]@{ UplintExport = 'vmm-encrypted-data'; RunAsAccounts = @(Get-SCRunAsAccount | Select-Object Name,UserName,Domain); GuestOSProfiles = @(Get-SCGuestOSProfile | Where-Object { $_.AdminPasswordHasValue } | Select-Object Name); ServiceSettings = @(Get-SCServiceTemplate | ForEach-Object { $t = $_; Get-SCServiceSetting -ServiceTemplate $t | Where-Object { $_.IsEncrypted } | Select-Object Name,@{n='Owner';e={$t.Name}} }); SqlProductKeys = @(Get-SCSQLProfile | ForEach-Object { $p = $_; Get-SCSQLDeployment -SQLProfile $p | Where-Object { $_.ProductKey } | Select-Object Name,@{n='Owner';e={$p.Name}} }) } | ConvertTo-Json -Depth 3 > vmm-encrypted-data.json", &["vmm-encrypted-data.json"]).on(&[Role::VmmServer]).module("VirtualMachineManager"));
 // Without -IncludeAllLibraryResources only the template's .xml is written, not the disks;
 // without -SettingsIncludePrivate no secret setting leaves VMM.
-static VMM_TEMPLATES: Collect = Collect::Run(Command {
-    text: r"Get-SCVMTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite; Get-SCServiceTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite",
-    saves: &[r"C:\uplint-templates"],
-    shell: Shell::PowerShell,
-    module: Some("VirtualMachineManager"),
-    on: &[Role::VmmServer],
-    note: Some("then copy the .xml files into the VMM server's folder"),
-});
+static VMM_TEMPLATES: Collect = Collect::Run(Command::powershell(r"Get-SCVMTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite; Get-SCServiceTemplate | Export-SCTemplate -Path C:\uplint-templates -Overwrite", &[r"C:\uplint-templates"]).on(&[Role::VmmServer]).module("VirtualMachineManager").note("then copy the .xml files into the VMM server's folder"));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[

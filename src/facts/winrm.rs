@@ -3,27 +3,22 @@
 
 use std::sync::Arc;
 
-use super::collect::{Collect, Command, Role, Shell};
+use super::collect::{Collect, Command, Role};
 use super::read::{int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue};
 use crate::model::{DocKind, Document};
 
-static WINRM: Collect = Collect::Run(Command {
-    text: "winrm get winrm/config > winrm-config.txt",
-    saves: &["winrm-config.txt"],
-    shell: Shell::Any,
-    module: None,
-    on: &[Role::Every],
-    note: None,
-});
-static WSMAN_WMI_QUOTAS: Collect = Collect::Run(Command {
-    text: r"Get-ChildItem 'WSMan:\localhost\Plugin\WMI Provider\Quotas' > wsman-wmi-quotas.txt",
-    saves: &["wsman-wmi-quotas.txt"],
-    shell: Shell::PowerShell,
-    module: None,
-    on: &[Role::VmmServer, Role::HyperVHost],
-    note: None,
-});
+static WINRM: Collect = Collect::Run(Command::any_shell(
+    "winrm get winrm/config > winrm-config.txt",
+    &["winrm-config.txt"],
+));
+static WSMAN_WMI_QUOTAS: Collect = Collect::Run(
+    Command::powershell(
+        r"Get-ChildItem 'WSMan:\localhost\Plugin\WMI Provider\Quotas' > wsman-wmi-quotas.txt",
+        &["wsman-wmi-quotas.txt"],
+    )
+    .on(&[Role::VmmServer, Role::HyperVHost]),
+);
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
