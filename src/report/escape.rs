@@ -14,9 +14,14 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c`, followed by `next`, is kept as it is: everything but control characters, and
-/// of those, line feed, tab, and a carriage return that ends a line.
+/// Whether `c`, followed by `next`, is kept as it is: everything but control characters and
+/// bidirectional overrides, and of the controls, line feed, tab, and a carriage return that
+/// ends a line. An override (U+202A–U+202E, U+2066–U+2069) is not a control character, but it
+/// reorders what follows on screen, so an export could make a value read as another.
 fn kept(c: char, next: Option<char>) -> bool {
+    if matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+        return false;
+    }
     !c.is_control() || c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'))
 }
 
@@ -24,7 +29,9 @@ fn kept(c: char, next: Option<char>) -> bool {
 /// bytes, C1 controls (U+0080–U+009F) are encoded `0xC2 0x80..=0x9F`. A cheap filter, so text
 /// without any (nearly all of it) is never copied.
 fn may_escape(b: u8) -> bool {
-    (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2
+    // 0xE2 starts the bidirectional overrides (and many harmless characters, such as
+    // typographic quotes, which the closer look lets through).
+    (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2 || b == 0xe2
 }
 
 /// Whether `s` holds a character [`kept`] refuses. Windows text is full of `\r\n`, which the
@@ -55,8 +62,9 @@ pub(super) fn escape_into(s: &str, out: &mut String, mut escaped: impl FnMut(usi
         out.push_str(&s[run..at]);
         let before = out.len();
         let code = u32::from(c);
-        // C0 and DEL are bytes and read best as bytes; a C1 control is a character that took
-        // two or more bytes in the file, so it is named by its code point.
+        // C0 and DEL are bytes and read best as bytes; a C1 control or a bidirectional override
+        // is a character that took two or more bytes in the file, so it is named by its code
+        // point.
         let _ = if code < 0x80 {
             write!(out, "\\x{code:02x}")
         } else {
@@ -101,11 +109,11 @@ pub fn xml(s: &str) -> String {
 }
 
 /// Serialized JSON made safe to print: serde_json escapes the C0 controls (`\u001b`) as JSON
-/// requires, but writes DEL and the C1 controls raw; this writes them as `\u007f`/`\u009b`.
-/// The JSON means the same: outside strings JSON is ASCII, so these bytes only occur in
-/// strings, where the escape stands for the same character.
+/// requires, but writes DEL, the C1 controls and the bidirectional overrides raw; this writes
+/// them as `\u007f`, `\u009b`, `\u202e`. The JSON means the same: outside strings JSON is
+/// ASCII, so these bytes only occur in strings, where the escape stands for the same character.
 pub fn json(bytes: Vec<u8>) -> Vec<u8> {
-    if !bytes.iter().any(|&b| b == 0x7f || b == 0xc2) {
+    if !bytes.iter().any(|&b| b == 0x7f || b == 0xc2 || b == 0xe2) {
         return bytes;
     }
     let mut out = Vec::with_capacity(bytes.len() + 16);
@@ -120,6 +128,15 @@ pub fn json(bytes: Vec<u8>) -> Vec<u8> {
             // In UTF-8, 0xC2 always leads a two-byte character U+0080..U+00BF.
             out.extend_from_slice(format!("\\u{:04x}", u32::from(next)).as_bytes());
             i += 1;
+        } else if b == 0xe2
+            && let Some(c) = bytes
+                .get(i..i + 3)
+                .and_then(|s| std::str::from_utf8(s).ok())
+                .and_then(|s| s.chars().next())
+                .filter(|c| !kept(*c, None))
+        {
+            out.extend_from_slice(format!("\\u{:04x}", u32::from(c)).as_bytes());
+            i += 2;
         } else {
             out.push(b);
         }
@@ -142,6 +159,15 @@ mod tests {
             terminal("del\x7f nul\0 c1\u{9b}"),
             "del\\x7f nul\\x00 c1\\u{9b}"
         );
+    }
+
+    #[test]
+    fn bidirectional_overrides_are_shown_escaped() {
+        // "Trojan Source": U+202E makes `exe.txt` after it display reversed.
+        assert_eq!(terminal("invoice\u{202e}txt.exe"), "invoice\\u{202e}txt.exe");
+        assert_eq!(terminal("a\u{2066}b\u{2069}"), "a\\u{2066}b\\u{2069}");
+        // Typographic quotes share the lead byte and stay.
+        assert!(matches!(terminal("\u{201c}quoted\u{201d}"), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -180,13 +206,13 @@ mod tests {
 
     #[test]
     fn json_keeps_its_meaning_with_del_and_c1_escaped() {
-        let raw = serde_json::to_vec(&"a\x1b\x7f\u{9b}é°").expect("serializes");
+        let raw = serde_json::to_vec(&"a\x1b\x7f\u{9b}é°\u{202e}x\u{201c}").expect("serializes");
         let safe = json(raw);
         assert_eq!(
             String::from_utf8(safe.clone()).expect("utf-8"),
-            "\"a\\u001b\\u007f\\u009bé°\""
+            "\"a\\u001b\\u007f\\u009bé°\\u202ex\u{201c}\""
         );
         let back: String = serde_json::from_slice(&safe).expect("parses");
-        assert_eq!(back, "a\x1b\x7f\u{9b}é°");
+        assert_eq!(back, "a\x1b\x7f\u{9b}é°\u{202e}x\u{201c}");
     }
 }
