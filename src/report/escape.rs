@@ -164,10 +164,16 @@ mod tests {
     #[test]
     fn bidirectional_overrides_are_shown_escaped() {
         // "Trojan Source": U+202E makes `exe.txt` after it display reversed.
-        assert_eq!(terminal("invoice\u{202e}txt.exe"), "invoice\\u{202e}txt.exe");
+        assert_eq!(
+            terminal("invoice\u{202e}txt.exe"),
+            "invoice\\u{202e}txt.exe"
+        );
         assert_eq!(terminal("a\u{2066}b\u{2069}"), "a\\u{2066}b\\u{2069}");
         // Typographic quotes share the lead byte and stay.
-        assert!(matches!(terminal("\u{201c}quoted\u{201d}"), Cow::Borrowed(_)));
+        assert!(matches!(
+            terminal("\u{201c}quoted\u{201d}"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
