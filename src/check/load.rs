@@ -67,11 +67,14 @@ pub(super) fn load_file(run: &BundleRun, index: usize) -> Loaded {
     let mut errors: Vec<InputError> = problems
         .into_iter()
         .map(|p| {
-            InputError::at(
+            // On the U+FFFD that stands for the bytes, not inside it.
+            let mut e = InputError::at(
                 id,
                 p.text_offset,
                 format!("{} (byte {} of the file)", p.message, p.original_offset),
-            )
+            );
+            e.span = parse::within(&text.text, e.span);
+            e
         })
         .collect();
     let mut doc = None;

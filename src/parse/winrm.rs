@@ -111,11 +111,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
             }
         }
     }
-    Parsed {
-        doc: b.finish(),
-        errors,
-        notes: Vec::new(),
-    }
+    Parsed::new(b.finish(), errors, Vec::new())
 }
 
 /// Splits `50 [Source="GPO"]` into the value and the source name.
