@@ -62,6 +62,9 @@ pub(super) fn load_file(run: &BundleRun, index: usize) -> Loaded {
         }
     };
     let (text, problems) = SourceText::decode(&bytes);
+    // The decoded text is a copy: the file's bytes are not needed any more, and keeping them
+    // while the file is parsed would add the file's size again to the peak.
+    drop(bytes);
     let text = Arc::new(text);
     report.encoding = Some(text.encoding.name());
     let mut errors: Vec<InputError> = problems
