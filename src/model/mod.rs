@@ -298,19 +298,16 @@ impl Document {
         // The first child whose name is one of the document's names equal to `key` but for
         // letter case (no such name: no such child, without looking at the children).
         let same = self.folded_ids.get(&folded_hash(key))?;
-        let same: Vec<u32> = same
-            .iter()
-            .copied()
-            .filter(|&id| {
-                self.names
-                    .get(id as usize)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(key))
+        kids.iter()
+            .find(|&&k| {
+                let id = name_of(k);
+                same.contains(&id)
+                    && self
+                        .names
+                        .get(id as usize)
+                        .is_some_and(|n| n.eq_ignore_ascii_case(key))
             })
-            .collect();
-        if same.is_empty() {
-            return None;
-        }
-        kids.iter().find(|&&k| same.contains(&name_of(k))).copied()
+            .copied()
     }
 
     /// Follows a path of keys (`a/b/c`; an all-digit segment indexes an array).
