@@ -62,16 +62,22 @@ pub(super) fn load_file(run: &BundleRun, index: usize) -> Loaded {
         }
     };
     let (text, problems) = SourceText::decode(&bytes);
+    // The decoded text is a copy: the file's bytes are not needed any more, and keeping them
+    // while the file is parsed would add the file's size again to the peak.
+    drop(bytes);
     let text = Arc::new(text);
     report.encoding = Some(text.encoding.name());
     let mut errors: Vec<InputError> = problems
         .into_iter()
         .map(|p| {
-            InputError::at(
+            // On the U+FFFD that stands for the bytes, not inside it.
+            let mut e = InputError::at(
                 id,
                 p.text_offset,
                 format!("{} (byte {} of the file)", p.message, p.original_offset),
-            )
+            );
+            e.span = parse::within(&text.text, e.span);
+            e
         })
         .collect();
     let mut doc = None;

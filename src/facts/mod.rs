@@ -504,6 +504,9 @@ impl FactSet {
     /// findings raised after the exports themselves are dropped.
     pub fn to_document(&self, texts: Option<&BTreeMap<FileId, Arc<SourceText>>>) -> Document {
         let mut b = Builder::new(None, DocKind::Facts, Arc::from(""), NodeKind::Object);
+        // Facts read from the same lines (the fields of one record) share one copy of them.
+        let cut: std::cell::RefCell<BTreeMap<FileId, crate::source::SnippetLines>> =
+            Default::default();
         let leaf = |b: &mut Builder, name: &str, offer: &Offer| {
             let v = match &offer.value {
                 FactValue::Int(i) => Value::Int(*i),
@@ -513,9 +516,11 @@ impl FactSet {
             let idx = b.leaf(Some(name), v, 0, 0);
             let (doc, node) = (&offer.origin.doc, offer.origin.node);
             if let Some(span) = doc.span(node) {
-                let snippet = texts
-                    .and_then(|t| t.get(&span.file))
-                    .map(|t| Arc::new(t.snippet_of(span.start as usize, span.end as usize)));
+                let snippet = texts.and_then(|t| t.get(&span.file)).map(|t| {
+                    let mut cut = cut.borrow_mut();
+                    let lines = cut.entry(span.file).or_default();
+                    Arc::new(t.snippet_sharing(span.start as usize, span.end as usize, lines))
+                });
                 let path = doc.path(node).into();
                 b.set_origin(
                     idx,

@@ -93,6 +93,7 @@ pub enum Value {
     Owned(ImmutableString),
 }
 
+/// A node's value, as [`NodeData`] stores it packed.
 #[derive(Clone, Copy, Debug)]
 enum Payload {
     None,
@@ -103,16 +104,81 @@ enum Payload {
     Owned(u32),
 }
 
-#[derive(Clone, Copy, Debug)]
+/// One node in 28 bytes. A large export is mostly nodes (a 200 MB CSV has ten million cells),
+/// so their size is most of what a document costs beyond its text: the two words `a` and `b`
+/// hold a container's children (first index in `kids`, count) or a scalar's value (the 64
+/// bits of a number, a slice's range, an owned string's index), never both.
+#[derive(Clone, Copy)]
 struct NodeData {
     kind: NodeKind,
+    /// For a string: `a` indexes `owned` rather than `a..b` slicing the text.
+    owned: bool,
     name: u32,
     parent: u32,
-    kids_start: u32,
-    kids_len: u32,
     start: u32,
     end: u32,
-    payload: Payload,
+    a: u32,
+    b: u32,
+}
+
+/// Shows the value unpacked, as [`Payload`].
+impl std::fmt::Debug for NodeData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeData")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("parent", &self.parent)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("kids", &self.kids())
+            .field("payload", &self.payload())
+            .finish()
+    }
+}
+
+impl NodeData {
+    fn new(kind: NodeKind, name: u32, parent: u32, start: u32, end: u32, payload: Payload) -> Self {
+        let split = |bits: u64| (bits as u32, (bits >> 32) as u32);
+        let (owned, (a, b)) = match payload {
+            Payload::None => (false, (0, 0)),
+            Payload::Bool(v) => (false, (u32::from(v), 0)),
+            Payload::Int(i) => (false, split(i as u64)),
+            Payload::Float(x) => (false, split(x.to_bits())),
+            Payload::Slice(s, e) => (false, (s, e)),
+            Payload::Owned(i) => (true, (i, 0)),
+        };
+        NodeData {
+            kind,
+            owned,
+            name,
+            parent,
+            start,
+            end,
+            a,
+            b,
+        }
+    }
+
+    fn payload(&self) -> Payload {
+        let bits = u64::from(self.a) | (u64::from(self.b) << 32);
+        match self.kind {
+            NodeKind::Object | NodeKind::Array | NodeKind::Null => Payload::None,
+            NodeKind::Bool => Payload::Bool(self.a != 0),
+            NodeKind::Int => Payload::Int(bits as i64),
+            NodeKind::Float => Payload::Float(f64::from_bits(bits)),
+            NodeKind::Str if self.owned => Payload::Owned(self.a),
+            NodeKind::Str => Payload::Slice(self.a, self.b),
+        }
+    }
+
+    /// A container's children: a range of `kids`.
+    fn kids(&self) -> std::ops::Range<usize> {
+        if self.kind.is_container() {
+            self.a as usize..self.a as usize + self.b as usize
+        } else {
+            0..0
+        }
+    }
 }
 
 /// A scalar read out of a document, borrowed where possible.
@@ -153,6 +219,21 @@ pub struct Document {
     origins: Vec<Option<Origin>>,
     /// Name → index in `names`, so a lookup by key compares integers, not strings.
     name_ids: HashMap<ImmutableString, u32, BuildFnv>,
+    /// Hash of a name with ASCII letters lowercased → the indexes in `names` of every name
+    /// with that hash, so a case-insensitive lookup of a key no name matches (the usual case:
+    /// fact readers probe each object for many keys) costs one hash, not a scan of children.
+    folded_ids: HashMap<u64, Vec<u32>, BuildFnv>,
+}
+
+/// FNV-1a of `name` with ASCII letters lowercased: equal for names that
+/// `eq_ignore_ascii_case` calls equal.
+fn folded_hash(name: &str) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325_u64;
+    for b in name.bytes() {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 /// Where a derived value was read: span and structural path of the source value, and, when
@@ -199,7 +280,7 @@ impl Document {
 
     pub fn children(&self, idx: NodeIdx) -> &[NodeIdx] {
         match self.node(idx) {
-            Some(n) => &self.kids[n.kids_start as usize..(n.kids_start + n.kids_len) as usize],
+            Some(n) => self.kids.get(n.kids()).unwrap_or_default(),
             None => &[],
         }
     }
@@ -214,8 +295,18 @@ impl Document {
         {
             return Some(k);
         }
+        // The first child whose name is one of the document's names equal to `key` but for
+        // letter case (no such name: no such child, without looking at the children).
+        let same = self.folded_ids.get(&folded_hash(key))?;
         kids.iter()
-            .find(|&&k| self.name(k).is_some_and(|n| n.eq_ignore_ascii_case(key)))
+            .find(|&&k| {
+                let id = name_of(k);
+                same.contains(&id)
+                    && self
+                        .names
+                        .get(id as usize)
+                        .is_some_and(|n| n.eq_ignore_ascii_case(key))
+            })
             .copied()
     }
 
@@ -233,7 +324,7 @@ impl Document {
     }
 
     pub fn scalar(&self, idx: NodeIdx) -> Scalar<'_> {
-        match self.node(idx).map(|n| n.payload) {
+        match self.node(idx).map(NodeData::payload) {
             Some(Payload::Bool(b)) => Scalar::Bool(b),
             Some(Payload::Int(i)) => Scalar::Int(i),
             Some(Payload::Float(x)) => Scalar::Float(x),
@@ -249,7 +340,7 @@ impl Document {
 
     /// The string value as a shared Rhai string: a refcount bump for built strings.
     pub fn str_value(&self, idx: NodeIdx) -> Option<ImmutableString> {
-        match self.node(idx)?.payload {
+        match self.node(idx)?.payload() {
             Payload::Owned(i) => self.owned.get(i as usize).cloned(),
             Payload::Slice(s, e) => self
                 .text
@@ -283,6 +374,18 @@ impl Document {
         self.base.saturating_add(idx)
     }
 
+    /// Where `child` is among the children of `parent`. The builder adds children in document
+    /// order, so their indexes ascend and a binary search finds it: a path into a list of
+    /// 100,000 records costs a few steps, not a scan of the list (which made giving every fact
+    /// of a large export its path quadratic).
+    fn position(&self, parent: NodeIdx, child: NodeIdx) -> usize {
+        let kids = self.children(parent);
+        kids.binary_search(&child)
+            .ok()
+            .or_else(|| kids.iter().position(|k| *k == child))
+            .unwrap_or(0)
+    }
+
     /// The structural path of a node, written the way users know it for the format:
     /// `HKLM\...\Setup\ProductVersion` for registry values, `Service/MaxConnections` for WinRM,
     /// `[0].Caption` for JSON.
@@ -305,10 +408,7 @@ impl Document {
                 .parent(i)
                 .is_some_and(|p| self.kind(p) == NodeKind::Array);
             if in_array {
-                let pos = self
-                    .parent(i)
-                    .map(|p| self.children(p).iter().position(|k| *k == i).unwrap_or(0))
-                    .unwrap_or(0);
+                let pos = self.parent(i).map_or(0, |p| self.position(p, i));
                 let _ = write!(out, "[{pos}]");
                 continue;
             }
@@ -427,6 +527,7 @@ impl Builder {
                 owned: Vec::new(),
                 origins: Vec::new(),
                 name_ids: HashMap::with_capacity_and_hasher((estimate / 16).min(64), BuildFnv),
+                folded_ids: HashMap::with_hasher(BuildFnv),
             },
             pending: Vec::with_capacity(64),
             open: Vec::new(),
@@ -444,6 +545,11 @@ impl Builder {
         let shared = ImmutableString::from(name);
         self.doc.names.push(shared.clone());
         self.doc.name_ids.insert(shared, id);
+        self.doc
+            .folded_ids
+            .entry(folded_hash(name))
+            .or_default()
+            .push(id);
         id
     }
 
@@ -458,16 +564,9 @@ impl Builder {
         let name = name.map_or(NONE, |n| self.intern(n));
         let parent = self.open.last().map_or(NONE, |(p, _)| *p);
         let idx = self.doc.nodes.len() as NodeIdx;
-        self.doc.nodes.push(NodeData {
-            kind,
-            name,
-            parent,
-            kids_start: 0,
-            kids_len: 0,
-            start,
-            end,
-            payload,
-        });
+        self.doc
+            .nodes
+            .push(NodeData::new(kind, name, parent, start, end, payload));
         if parent != NONE {
             self.pending.push(idx);
         }
@@ -498,8 +597,8 @@ impl Builder {
         let kids_start = self.doc.kids.len() as u32;
         self.doc.kids.extend(self.pending.drain(from..));
         if let Some(n) = self.doc.nodes.get_mut(idx as usize) {
-            n.kids_start = kids_start;
-            n.kids_len = self.doc.kids.len() as u32 - kids_start;
+            n.a = kids_start;
+            n.b = self.doc.kids.len() as u32 - kids_start;
             n.end = (end as u32).max(n.start);
         }
     }
@@ -580,6 +679,49 @@ mod tests {
             Some(Scalar::Int(2))
         );
         assert_eq!(doc.path(doc.children(a)[1]), "a[1]");
+    }
+
+    #[test]
+    fn nodes_stay_small_and_keep_their_values() {
+        assert!(std::mem::size_of::<NodeData>() <= 28);
+        let text: Arc<str> = Arc::from("[-7, 2.5, true, \"s\"]");
+        let mut b = Builder::new(None, DocKind::Json, text, NodeKind::Array);
+        b.leaf(None, Value::Int(-7), 1, 3);
+        b.leaf(None, Value::Float(2.5), 5, 8);
+        b.leaf(None, Value::Bool(true), 10, 14);
+        b.leaf(None, Value::Slice(17, 18), 16, 19);
+        b.leaf(None, Value::Owned("o".into()), 16, 19);
+        b.leaf(None, Value::Int(i64::MIN), 1, 3);
+        let doc = b.finish();
+        let values: Vec<Scalar> = doc.children(0).iter().map(|&k| doc.scalar(k)).collect();
+        assert_eq!(
+            values,
+            [
+                Scalar::Int(-7),
+                Scalar::Float(2.5),
+                Scalar::Bool(true),
+                Scalar::Str("s"),
+                Scalar::Str("o"),
+                Scalar::Int(i64::MIN)
+            ]
+        );
+        assert!(doc.children(1).is_empty());
+        assert_eq!(doc.path(doc.children(0)[4]), "[4]");
+    }
+
+    #[test]
+    fn keys_match_without_case_only_when_no_exact_match() {
+        let text: Arc<str> = Arc::from("");
+        let mut b = Builder::new(None, DocKind::Json, text, NodeKind::Object);
+        b.leaf(Some("Name"), Value::Int(1), 0, 0);
+        b.leaf(Some("NAME"), Value::Int(2), 0, 0);
+        b.leaf(Some("name"), Value::Int(3), 0, 0);
+        let doc = b.finish();
+        let value = |k: &str| doc.child(0, k).map(|n| doc.scalar(n));
+        assert_eq!(value("NAME"), Some(Scalar::Int(2)));
+        assert_eq!(value("name"), Some(Scalar::Int(3)));
+        assert_eq!(value("nAmE"), Some(Scalar::Int(1)));
+        assert_eq!(value("other"), None);
     }
 
     #[test]

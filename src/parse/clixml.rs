@@ -400,11 +400,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
     let doc = em.b.finish();
     // A stream that carries errors is reported: the command failed, whatever data came too.
     errors.extend(super::pserror::stream_input_errors(file, src, &doc));
-    Parsed {
-        doc,
-        errors,
-        notes: em.notes,
-    }
+    Parsed::new(doc, errors, em.notes)
 }
 
 /// First pass state: the elements read so far and the reference tables.

@@ -89,11 +89,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
     } else {
         r.sms(start);
     }
-    Parsed {
-        doc: r.b.finish(),
-        errors: r.errors,
-        notes: r.notes,
-    }
+    Parsed::new(r.b.finish(), r.errors, r.notes)
 }
 
 fn slice(start: usize, end: usize) -> Value {

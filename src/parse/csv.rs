@@ -308,11 +308,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         }
         b.open(NodeKind::Array, Some("rows"), text.len());
         b.close(text.len());
-        return Parsed {
-            doc: b.finish(),
-            errors,
-            notes,
-        };
+        return Parsed::new(b.finish(), errors, notes);
     }
     push_record_errors(file, &rec, &mut errors);
     let written: Vec<String> = rec
@@ -368,11 +364,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         }
     }
     b.close(rows_end);
-    Parsed {
-        doc: b.finish(),
-        errors,
-        notes,
-    }
+    Parsed::new(b.finish(), errors, notes)
 }
 
 fn push_record_errors(file: FileId, rec: &Record, errors: &mut Vec<InputError>) {

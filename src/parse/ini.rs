@@ -227,11 +227,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         }
         b.close(section.end);
     }
-    Parsed {
-        doc: b.finish(),
-        errors,
-        notes,
-    }
+    Parsed::new(b.finish(), errors, notes)
 }
 
 /// The value without its surrounding quotes, with its span; `Err` for an unclosed quote. A

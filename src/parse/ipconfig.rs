@@ -390,11 +390,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         b.close(end);
     }
     b.close(end);
-    Parsed {
-        doc: b.finish(),
-        errors: r.errors,
-        notes: r.notes,
-    }
+    Parsed::new(b.finish(), r.errors, r.notes)
 }
 
 fn slice(v: Val) -> Value {

@@ -57,11 +57,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         Ok(()) => Vec::new(),
         Err(e) => vec![e],
     };
-    Parsed {
-        doc: reader.builder.finish(),
-        errors,
-        notes: Vec::new(),
-    }
+    Parsed::new(reader.builder.finish(), errors, Vec::new())
 }
 
 struct Reader<'a> {

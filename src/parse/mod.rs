@@ -62,6 +62,48 @@ pub struct Parsed {
     pub notes: Vec<InputError>,
 }
 
+impl Parsed {
+    /// What a parser returns, with every error and note made to point inside the document's
+    /// text. Parsers point at "the byte where it broke" ([`InputError::at`]); for a file cut
+    /// short that is its end, and on a multi-byte character a one-byte span ends inside it,
+    /// so each span is moved onto character boundaries within the text here, once for every
+    /// format, rather than at each of the many places that report. A message is also cut to
+    /// [`MESSAGE_MAX`] bytes: some quote the input (a closing tag name, a line), and a
+    /// hostile file must not fill a report with one message.
+    pub fn new(doc: Document, mut errors: Vec<InputError>, mut notes: Vec<InputError>) -> Parsed {
+        let text = doc.text().clone();
+        for e in errors.iter_mut().chain(notes.iter_mut()) {
+            e.span = within(&text, e.span);
+            if e.message.len() > MESSAGE_MAX {
+                let mut cut = MESSAGE_MAX;
+                while !e.message.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                e.message.truncate(cut);
+                e.message.push('…');
+            }
+        }
+        Parsed { doc, errors, notes }
+    }
+}
+
+/// The longest message of an input error or note, in bytes (before its ellipsis).
+pub const MESSAGE_MAX: usize = 1024;
+
+/// `span` moved inside `text`: its start back and its end forward to character boundaries,
+/// both at most the text's length.
+pub(crate) fn within(text: &str, span: Span) -> Span {
+    let mut start = (span.start as usize).min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (span.end as usize).clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(span.file, start, end)
+}
+
 /// One export format.
 pub struct Format {
     /// Shown by `inspect` and in reports (`reg`, `json`, ...).
@@ -153,6 +195,30 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_spans_stay_inside_the_text_on_character_boundaries() {
+        let text: Arc<str> = Arc::from("ab é");
+        let doc = crate::model::Builder::new(
+            Some(FileId(0)),
+            crate::model::DocKind::Json,
+            text.clone(),
+            crate::model::NodeKind::Object,
+        )
+        .finish();
+        let long = "x".repeat(5000);
+        let p = Parsed::new(
+            doc,
+            vec![
+                InputError::at(FileId(0), text.len(), "at the end"),
+                InputError::at(FileId(0), 3, "on é"),
+            ],
+            vec![InputError::at(FileId(0), 0, long)],
+        );
+        assert_eq!(p.errors[0].span.range(), 5..5);
+        assert_eq!(&text[p.errors[1].span.range()], "é");
+        assert!(p.notes[0].message.len() <= MESSAGE_MAX + '…'.len_utf8());
+    }
 
     #[test]
     fn recognizers_see_whole_lines_of_the_head_only() {

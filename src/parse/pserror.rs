@@ -485,11 +485,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
             "text outside the PowerShell error records (command output?) was not read",
         ));
     }
-    Parsed {
-        doc: b.finish(),
-        errors,
-        notes,
-    }
+    Parsed::new(b.finish(), errors, notes)
 }
 
 /// An error read from the error stream of a CLIXML document (an object with `@stream`

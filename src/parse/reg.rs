@@ -198,11 +198,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
     if !seen_header {
         errors.push(InputError::at(file, 0, "empty .reg file"));
     }
-    Parsed {
-        doc: b.finish(),
-        errors,
-        notes: Vec::new(),
-    }
+    Parsed::new(b.finish(), errors, Vec::new())
 }
 
 fn value_line(

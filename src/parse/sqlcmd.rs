@@ -272,11 +272,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         ));
         b.open(NodeKind::Array, Some("rows"), at);
         b.close(at);
-        return Parsed {
-            doc: b.finish(),
-            errors,
-            notes,
-        };
+        return Parsed::new(b.finish(), errors, notes);
     };
 
     let width = layout.runs.len();
@@ -382,11 +378,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
             )),
         }
     }
-    Parsed {
-        doc: b.finish(),
-        errors,
-        notes,
-    }
+    Parsed::new(b.finish(), errors, notes)
 }
 
 #[cfg(test)]

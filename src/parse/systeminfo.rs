@@ -230,11 +230,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
         }
         r.section(line, label, value_at, conts);
     }
-    Parsed {
-        doc: r.b.finish(),
-        errors: r.errors,
-        notes: r.notes,
-    }
+    Parsed::new(r.b.finish(), r.errors, r.notes)
 }
 
 impl Reader {

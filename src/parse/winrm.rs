@@ -82,7 +82,8 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
                 let v = typed(value, value_at);
                 b.leaf(Some(name.trim()), v, value_at, value_at + value.len());
                 if let Some(src) = source {
-                    let src_at = value_at + raw_value.len() - src.len();
+                    // The source name ends before the `"]` that closes the suffix.
+                    let src_at = value_at + raw_value.len() - "\"]".len() - src.len();
                     b.leaf(
                         Some(&format!("{}@Source", name.trim())),
                         Value::Owned(src.into()),
@@ -111,11 +112,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
             }
         }
     }
-    Parsed {
-        doc: b.finish(),
-        errors,
-        notes: Vec::new(),
-    }
+    Parsed::new(b.finish(), errors, Vec::new())
 }
 
 /// Splits `50 [Source="GPO"]` into the value and the source name.
@@ -178,6 +175,26 @@ mod tests {
             .expect("mc");
         assert_eq!(&SAMPLE[doc.span(mc).expect("span").range()], "50");
         assert_eq!(doc.path(mc), "Config/Service/MaxConnections");
+    }
+
+    #[test]
+    fn a_policy_source_spans_its_name() {
+        // Found by fuzzing: the span was two bytes late, inside `’` here, which is three.
+        for text in [
+            "MaxConnections = 50 [Source=\"GPO\"]\r\n",
+            "r =  [Source=\"’\"]",
+        ] {
+            let p = parse(FileId(0), Arc::from(text));
+            let source = p
+                .doc
+                .children(Document::ROOT)
+                .iter()
+                .copied()
+                .find(|&n| p.doc.name(n).is_some_and(|k| k.ends_with("@Source")))
+                .expect("the source");
+            let span = p.doc.span(source).expect("span").range();
+            assert_eq!(Some(&text[span]), text.split('"').nth(1));
+        }
     }
 
     #[test]

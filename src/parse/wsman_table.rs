@@ -280,11 +280,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
             message: "table for a path that is not under the first table's path: not read".into(),
         });
     }
-    Parsed {
-        doc: b.finish(),
-        errors,
-        notes,
-    }
+    Parsed::new(b.finish(), errors, notes)
 }
 
 fn emit_items(b: &mut Builder, groups: &[Group], gi: usize, used: &mut [bool], depth: usize) {

@@ -153,11 +153,7 @@ pub fn parse(file: FileId, text: Arc<str>) -> Parsed {
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
-    Parsed {
-        doc: b.finish(),
-        errors,
-        notes: Vec::new(),
-    }
+    Parsed::new(b.finish(), errors, Vec::new())
 }
 
 impl PendingText {

@@ -76,21 +76,50 @@ pub struct Snippet {
     pub location: Location,
 }
 
+/// The lines already cut out of one text for snippets, by their byte range: values read from
+/// the same lines (the fields of one CSV row, one JSON record) share one copy of them.
+pub type SnippetLines = std::collections::HashMap<(usize, usize), Arc<SourceText>>;
+
 impl SourceText {
     /// At most this many lines are kept for a finding on a whole block.
     pub const SNIPPET_MAX_LINES: usize = 8;
 
     /// A [`Snippet`] for a byte range of this text.
     pub fn snippet_of(&self, start: usize, end: usize) -> Snippet {
+        self.snippet_sharing(start, end, &mut SnippetLines::new())
+    }
+
+    /// [`SourceText::snippet_of`], taking the lines from `cut` when an earlier snippet of this
+    /// text cut the same ones (and leaving them there for the next).
+    pub fn snippet_sharing(&self, start: usize, end: usize, cut: &mut SnippetLines) -> Snippet {
         let location = self.location(start, end);
-        let (text, start, end) = self.snippet(start, end, Self::SNIPPET_MAX_LINES);
+        let (from, to, first) = self.snippet_lines(start, end, Self::SNIPPET_MAX_LINES);
+        let text = cut
+            .entry((from, to))
+            .or_insert_with(|| Arc::new(self.lines(from, to, first)))
+            .clone();
+        let (start, end) = (self.clamp(start), self.clamp(end.max(start)));
         Snippet {
-            text: Arc::new(text),
-            start,
-            end,
+            text,
+            start: start - from,
+            end: end.min(to) - from,
             location,
         }
     }
+}
+
+/// Bytes of decoded text between two [`Checkpoint`]s.
+const CHECKPOINT: usize = 1024;
+
+/// A position of the decoded text with what comes before it.
+#[derive(Clone, Copy, Debug)]
+struct Checkpoint {
+    /// Byte offset in the decoded text (a character boundary).
+    text: usize,
+    /// Characters before it.
+    chars: usize,
+    /// Bytes of the original file before it, not counting a byte order mark.
+    original: usize,
 }
 
 /// A decoded file (or a snippet of one): its text and what is needed to point into it.
@@ -99,6 +128,11 @@ pub struct SourceText {
     pub text: Arc<str>,
     pub encoding: Encoding,
     line_starts: OnceLock<Vec<usize>>,
+    /// Every [`CHECKPOINT`] bytes of text: where that is, and how many characters and bytes of
+    /// the original file come before it. Built on first use, so mapping a position back (line
+    /// and column, byte in a UTF-16 file) walks at most one stride, not the whole file: facts
+    /// keep the lines they were read from, and a 1.4 MB UTF-16 backup history has thousands.
+    checkpoints: OnceLock<Vec<Checkpoint>>,
     /// For a snippet: how many lines of the file come before it.
     first_line: usize,
     /// For a snippet: the original byte offset of its first character.
@@ -126,6 +160,7 @@ impl SourceText {
             text: text.into(),
             encoding,
             line_starts: OnceLock::new(),
+            checkpoints: OnceLock::new(),
             first_line: 0,
             origin: None,
         }
@@ -140,6 +175,18 @@ impl SourceText {
         end: usize,
         max_lines: usize,
     ) -> (SourceText, usize, usize) {
+        let (from, to, first) = self.snippet_lines(start, end, max_lines);
+        let (start, end) = (self.clamp(start), self.clamp(end.max(start)));
+        (
+            self.lines(from, to, first),
+            start - from,
+            end.min(to) - from,
+        )
+    }
+
+    /// The byte range of the whole lines (at most `max_lines`) a byte range touches, and the
+    /// index of the first.
+    fn snippet_lines(&self, start: usize, end: usize, max_lines: usize) -> (usize, usize, usize) {
         let (start, end) = (self.clamp(start), self.clamp(end.max(start)));
         let first = self.line_index(start);
         let last = self.line_index(end).min(first + max_lines.max(1) - 1);
@@ -149,14 +196,20 @@ impl SourceText {
             .get(last + 1)
             .copied()
             .unwrap_or(self.text.len());
-        let snippet = SourceText {
+        (from, to, first)
+    }
+
+    /// The lines `from..to` (the first being line index `first`) as a text of their own that
+    /// still reports the file's line numbers and byte offsets.
+    fn lines(&self, from: usize, to: usize, first: usize) -> SourceText {
+        SourceText {
             text: Arc::from(&self.text[from..to]),
             encoding: self.encoding,
             line_starts: OnceLock::new(),
+            checkpoints: OnceLock::new(),
             first_line: self.first_line + first,
             origin: Some(self.original_offset(from)),
-        };
-        (snippet, start - from, end.min(to) - from)
+        }
     }
 
     /// Line, column and original byte range of a byte range of this text.
@@ -195,8 +248,57 @@ impl SourceText {
         let offset = self.clamp(offset);
         let line = self.line_index(offset);
         let start = self.line_starts()[line];
-        let col = self.text[start..offset].chars().count() + 1;
-        (self.first_line + line + 1, col)
+        let col = if offset - start <= CHECKPOINT {
+            self.text[start..offset].chars().count()
+        } else {
+            // A long line (a compressed JSON is one): count through the checkpoints.
+            self.before(offset).0 - self.before(start).0
+        };
+        (self.first_line + line + 1, col + 1)
+    }
+
+    fn checkpoints(&self) -> &[Checkpoint] {
+        self.checkpoints.get_or_init(|| {
+            let mut out = Vec::with_capacity(self.text.len() / CHECKPOINT + 1);
+            let (mut chars, mut original) = (0, 0);
+            let mut next = 0;
+            for (at, c) in self.text.char_indices() {
+                if at >= next {
+                    out.push(Checkpoint {
+                        text: at,
+                        chars,
+                        original,
+                    });
+                    next = (at / CHECKPOINT + 1) * CHECKPOINT;
+                }
+                chars += 1;
+                original += self.encoding.original_width(c);
+            }
+            out.push(Checkpoint {
+                text: self.text.len(),
+                chars,
+                original,
+            });
+            out
+        })
+    }
+
+    /// Characters and original bytes (without a byte order mark) before a character boundary
+    /// of the text, walking from the checkpoint before it.
+    fn before(&self, offset: usize) -> (usize, usize) {
+        let points = self.checkpoints();
+        let i = points
+            .partition_point(|p| p.text <= offset)
+            .saturating_sub(1);
+        let Some(p) = points.get(i) else {
+            return (0, 0);
+        };
+        let walked = self.text.get(p.text..offset).unwrap_or_default();
+        let widths: usize = walked
+            .chars()
+            .map(|c| self.encoding.original_width(c))
+            .sum();
+        (p.chars + walked.chars().count(), p.original + widths)
     }
 
     /// The byte offset in the original file of a byte offset in the decoded text.
@@ -208,25 +310,7 @@ impl SourceText {
         };
         match self.encoding {
             Encoding::Utf8 | Encoding::Utf8Bom => bom + offset,
-            _ => {
-                // Widths differ per character; walking from the start of the line keeps this
-                // cheap, and it runs only for the few spans that end up in a report.
-                let line = self.line_index(offset);
-                let line_start = self.line_starts()[line];
-                let before_line: usize = if line == 0 {
-                    0
-                } else {
-                    self.text[..line_start]
-                        .chars()
-                        .map(|c| self.encoding.original_width(c))
-                        .sum()
-                };
-                let in_line: usize = self.text[line_start..offset]
-                    .chars()
-                    .map(|c| self.encoding.original_width(c))
-                    .sum();
-                bom + before_line + in_line
-            }
+            _ => bom + self.before(offset).1,
         }
     }
 
@@ -518,6 +602,24 @@ mod tests {
             ),
             (2, 5, 2 + 9 * 2, 6)
         );
+    }
+
+    #[test]
+    fn positions_map_back_through_checkpoints_on_long_lines() {
+        let line = "aé😀".repeat(400);
+        let bytes = utf16le(&format!("x\r\n{line}\r\n{line}"));
+        let (src, _) = SourceText::decode(&bytes);
+        for offset in (0..src.text.len()).filter(|o| src.text.is_char_boundary(*o)) {
+            let before = &src.text[..offset];
+            let units = before.encode_utf16().count();
+            assert_eq!(src.original_offset(offset), 2 + units * 2);
+            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+            let (line, col) = src.line_col(offset);
+            assert_eq!(line, before.matches('\n').count() + 1);
+            assert_eq!(col, before[line_start..].chars().count() + 1);
+        }
+        let (cp, _) = SourceText::decode(b"caf\xE9 \xE9t\xE9");
+        assert_eq!(cp.original_offset(cp.text.len()), 8);
     }
 
     #[test]
