@@ -115,6 +115,19 @@ fn every_limit_is_documented_with_its_default_in_docs_limits_md() {
 }
 
 #[test]
+fn every_fixed_rule_limit_is_documented_with_its_value_in_docs_limits_md() {
+    let docs = read("docs/limits.md");
+    for fixed in uplint::limits::FIXED {
+        let row = format!("| {} | {} | {} |", fixed.name, fixed.value, fixed.bounds);
+        assert!(
+            docs.contains(&row),
+            "docs/limits.md has no row for the fixed limit `{}`; expected:\n{row}",
+            fixed.name
+        );
+    }
+}
+
+#[test]
 fn the_readme_test_command_is_what_ci_runs() {
     let readme = read("README.md");
     let ci = read(".ci/run");
