@@ -69,6 +69,7 @@ pub fn build(property_names: &[&str]) -> Engine {
             pos.line().unwrap_or(0)
         ));
     });
+    super::builtins::register(&mut engine);
     super::api::register(&mut engine, property_names);
     engine
 }

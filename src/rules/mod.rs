@@ -9,6 +9,7 @@
 //! [`RuleProblem`] pointing into the rule file; any problem makes the run exit 2.
 
 pub mod api;
+pub mod builtins;
 pub mod engine;
 pub mod invoke;
 pub mod meta;
