@@ -61,6 +61,10 @@ pub fn build(property_names: &[&str]) -> Engine {
     engine.disable_symbol("eval");
     engine.disable_symbol("curry");
     engine.on_progress(super::sandbox::progress);
+    // Rhai calls this API volatile ("may change"); it is the only hook that sees a variable's
+    // value before each use, which the sandbox needs to check containers grown by assignment.
+    #[allow(deprecated)]
+    engine.on_var(super::sandbox::check_variable);
     engine.on_print(|text| crate::log::debug(&format!("rule print: {text}")));
     engine.on_debug(|text, source, pos| {
         crate::log::debug(&format!(
@@ -100,6 +104,22 @@ mod tests {
             matches!(*err, rhai::EvalAltResult::ErrorDataTooLarge(..)),
             "{err}"
         );
+    }
+
+    #[test]
+    fn containers_grown_by_assignment_are_stopped_by_the_size_limits() {
+        for script in [
+            "let m = #{}; for i in 0..20000 { m[`k${i}`] = i; } 1",
+            "let a = [#{}]; for i in 0..20000 { a[0][`k${i}`] = i; } 1",
+            "let big = \"x\"; for i in 0..16 { big += big; }\n\
+             let a = []; a.pad(100, 0); for i in 0..100 { a[i] = `${big}`; } 1",
+        ] {
+            let err = run(script).expect_err(script);
+            assert!(
+                matches!(*err, rhai::EvalAltResult::ErrorDataTooLarge(..)),
+                "{script}: {err}"
+            );
+        }
     }
 
     #[test]
