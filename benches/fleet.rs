@@ -301,7 +301,12 @@ fn child(mode: &str, dir: &Path, threads: usize) {
             };
             let set = uplint::rules::RuleSet::load(files, &mut db);
             assert!(set.problems.is_empty(), "{:?}", set.problems);
-            let result = pool.install(|| uplint::check::check(&[dir.to_path_buf()], &set, &mut db));
+            // The pipeline runs on its own workers, with the stack rules need.
+            let options = uplint::check::Options {
+                threads: Some(threads),
+                ..uplint::check::Options::default()
+            };
+            let result = uplint::check::check_with(&[dir.to_path_buf()], &set, &mut db, options);
             assert!(
                 result.rule_problems.is_empty(),
                 "{:?}",

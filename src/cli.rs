@@ -356,18 +356,12 @@ fn check(args: CheckArgs) -> Outcome {
             b.display()
         ));
     }
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-    {
-        Ok(pool) => pool,
-        Err(e) => return Outcome::error(format!("cannot start worker threads: {e}")),
-    };
     let options = check::Options {
         keep_facts: false,
         limits,
+        threads: args.threads,
     };
-    let result = pool.install(|| check::check_with(&bundles, &set, &mut db, options));
+    let result = check::check_with(&bundles, &set, &mut db, options);
     let input = ReportInput {
         result: &result,
         rules: &set,
@@ -567,12 +561,19 @@ fn test(args: TestArgs) -> Outcome {
         });
     }
     use rayon::prelude::*;
-    let run = crate::fixtures::TestRun {
-        results: plan
-            .cases
+    // Cases run in parallel on the pipeline's workers, whose stack the rules need.
+    let results = check::with_workers(None, || {
+        plan.cases
             .into_par_iter()
             .map(|case| crate::fixtures::run_case(case, rule_files.clone()))
-            .collect(),
+            .collect()
+    });
+    let results = match results {
+        Ok(results) => results,
+        Err(e) => return Outcome::error(e),
+    };
+    let run = crate::fixtures::TestRun {
+        results,
         missing: plan.missing,
     };
     let _ = std::fs::remove_dir_all(&scratch);

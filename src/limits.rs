@@ -1,11 +1,14 @@
-//! Every limit that bounds what one bundle can cost, with its default, in one place.
+//! Every limit that bounds what one bundle or one rule can cost, with its default, in one
+//! place.
 //!
 //! A bundle comes from someone else's servers and may be damaged or hostile: a zip whose
 //! entries expand a thousandfold, a folder with a million files, one export of many
-//! gigabytes. Each limit here turns such input into a finding that names what was not read
-//! and how to raise the limit, instead of exhausting memory or time. Users set them in
-//! `uplint.toml`'s `[limits]` table or with `--limit NAME=VALUE`; `docs/limits.md` is checked
-//! against [`SETTINGS`].
+//! gigabytes. A rule may come from a gist: an endless loop, a value nested a hundred thousand
+//! levels deep. Each limit here turns such input into a finding or a rule error that names
+//! what was not done and how to raise the limit, instead of exhausting memory, time or the
+//! stack. Users set the limits of [`SETTINGS`] in `uplint.toml`'s `[limits]` table or with
+//! `--limit NAME=VALUE`; the limits of [`FIXED`] bound what the engine lets a script build and
+//! cannot be changed. `docs/limits.md` is checked against both tables.
 
 /// The limits in force for a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +19,14 @@ pub struct Limits {
     pub zip_expanded_bytes: u64,
     /// Most files (or archive entries) one bundle may hold.
     pub files: u64,
+    /// Longest one rule may run on one subject (a computer, or a bundle), in milliseconds.
+    pub rule_ms: u64,
+    /// Script operations one rule may perform on one subject, whatever the subject's size.
+    pub rule_operations: u64,
+    /// Further operations one rule may perform per node of the subject's documents (every
+    /// key, value and record field of its exports and facts), so that a rule walking real
+    /// exports is not stopped on a large estate.
+    pub rule_operations_per_node: u64,
 }
 
 const MIB: u64 = 1 << 20;
@@ -30,15 +41,99 @@ impl Default for Limits {
             zip_expanded_bytes: 1024 * MIB,
             // 20,000 computers with 25 exports each.
             files: 500_000,
+            // Rules take micro- to milliseconds per subject; the operation budget stops a
+            // runaway loop first (10 million operations take about half a second in a release
+            // build). The clock is the last resort for what operations do not measure: one
+            // operation on a 100,000-element array costs a hundred thousand times another.
+            rule_ms: 5_000,
+            rule_operations: 10_000_000,
+            // A rule that does a few dozen operations per record of an export stays within it:
+            // a record is several nodes (its key, each field).
+            rule_operations_per_node: 100,
         }
     }
 }
+
+impl Limits {
+    /// The operation budget of one rule on a subject with `nodes` nodes.
+    pub fn rule_operation_budget(&self, nodes: u64) -> u64 {
+        self.rule_operations
+            .saturating_add(self.rule_operations_per_node.saturating_mul(nodes))
+    }
+}
+
+/// Bounds of what a script may build or nest in one evaluation. They are not settable: they
+/// size the worker threads' stacks (see `rules::sandbox`), and a rule that needs more should
+/// leave the heavy lifting to a host function.
+pub mod rule {
+    /// Nested function calls (script functions calling each other).
+    pub const CALL_LEVELS: usize = 48;
+    /// Nesting of expressions in the rule's source, at the top level and inside functions.
+    pub const EXPR_DEPTH: usize = 64;
+    pub const FN_EXPR_DEPTH: usize = 48;
+    /// Bytes of all the strings of one value (a string, or every string in an array or map).
+    pub const STRING_BYTES: usize = 1 << 20;
+    /// Elements of one array, counting those of arrays nested in it: this also bounds how
+    /// deeply arrays can nest.
+    pub const ARRAY_ELEMENTS: usize = 100_000;
+    /// Entries of one object map, counting those of maps nested in it.
+    pub const MAP_ENTRIES: usize = 10_000;
+    pub const VARIABLES: usize = 1_000;
+    pub const FUNCTIONS: usize = 512;
+}
+
+/// A limit users cannot change, for the documentation.
+pub struct Fixed {
+    pub name: &'static str,
+    pub value: usize,
+    pub bounds: &'static str,
+}
+
+/// The fixed limits of each evaluation of a rule, in the order the docs list them.
+pub static FIXED: &[Fixed] = &[
+    Fixed {
+        name: "call depth",
+        value: rule::CALL_LEVELS,
+        bounds: "script functions calling each other (recursion)",
+    },
+    Fixed {
+        name: "expression depth",
+        value: rule::EXPR_DEPTH,
+        bounds: "nesting of expressions in the source at the top level (48 inside functions); checked when the rule is loaded",
+    },
+    Fixed {
+        name: "string bytes",
+        value: rule::STRING_BYTES,
+        bounds: "the bytes of one string, or of all the strings inside one array or map",
+    },
+    Fixed {
+        name: "array elements",
+        value: rule::ARRAY_ELEMENTS,
+        bounds: "the elements of one array, counting those of the arrays nested in it (so also how deeply arrays nest)",
+    },
+    Fixed {
+        name: "map entries",
+        value: rule::MAP_ENTRIES,
+        bounds: "the entries of one object map, counting those of the maps nested in it",
+    },
+    Fixed {
+        name: "variables",
+        value: rule::VARIABLES,
+        bounds: "variables in scope at once",
+    },
+    Fixed {
+        name: "functions",
+        value: rule::FUNCTIONS,
+        bounds: "functions a rule file defines",
+    },
+];
 
 /// How a setting's value is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
     Mib,
     Count,
+    Ms,
 }
 
 impl Unit {
@@ -46,13 +141,14 @@ impl Unit {
         match self {
             Unit::Mib => "MiB",
             Unit::Count => "count",
+            Unit::Ms => "ms",
         }
     }
 
     fn factor(self) -> u64 {
         match self {
             Unit::Mib => MIB,
-            Unit::Count => 1,
+            Unit::Count | Unit::Ms => 1,
         }
     }
 }
@@ -91,6 +187,24 @@ pub static SETTINGS: &[Setting] = &[
         bounds: "the number of files (or zip entries) in one bundle; a bundle with more is not checked",
         unit: Unit::Count,
         field: |l| &mut l.files,
+    },
+    Setting {
+        name: "rule-ms",
+        bounds: "how long one rule may run on one subject (a computer, or the bundle for bundle rules); a rule that runs longer is stopped and is a rule error",
+        unit: Unit::Ms,
+        field: |l| &mut l.rule_ms,
+    },
+    Setting {
+        name: "rule-operations",
+        bounds: "the script operations one rule may perform on one subject, before the allowance per node; a rule that performs more is stopped and is a rule error",
+        unit: Unit::Count,
+        field: |l| &mut l.rule_operations,
+    },
+    Setting {
+        name: "rule-operations-per-node",
+        bounds: "further operations per node (key, value, record field) of the subject's exports and facts, so that the budget grows with the data",
+        unit: Unit::Count,
+        field: |l| &mut l.rule_operations_per_node,
     },
 ];
 
@@ -153,6 +267,16 @@ mod tests {
         limits.set_from_arg("files = 7").expect("valid");
         assert_eq!(limits.files, 7);
         assert_eq!(SETTINGS[0].default_value(), 256);
+        limits.set_from_arg("rule-ms=250").expect("valid");
+        assert_eq!(limits.rule_ms, 250);
+    }
+
+    #[test]
+    fn the_operation_budget_grows_with_the_subject_and_saturates() {
+        let limits = Limits::default();
+        assert_eq!(limits.rule_operation_budget(0), 10_000_000);
+        assert_eq!(limits.rule_operation_budget(1_000), 10_100_000);
+        assert_eq!(limits.rule_operation_budget(u64::MAX), u64::MAX);
     }
 
     #[test]

@@ -324,7 +324,18 @@ fn a_rule_with_an_endless_loop_is_a_rule_error_in_its_file_and_exit_2() {
         "fn check(computer) {\n    let i = 0;\n    loop {\n        i += 1;\n    }\n}\n",
     );
     let rules = dir.path().to_string_lossy().into_owned();
-    let run = uplint(&["check", "--rules", &rules, "--select", "LOOP001", CORPUS]);
+    // The operation limit, not the clock: a debug build takes seconds for 10 million operations.
+    let no_clock = ["--limit", "rule-ms=600000"];
+    let run = uplint(&[
+        "check",
+        "--rules",
+        &rules,
+        "--select",
+        "LOOP001",
+        no_clock[0],
+        no_clock[1],
+        CORPUS,
+    ]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout
@@ -343,7 +354,15 @@ fn a_rule_with_an_endless_loop_is_a_rule_error_in_its_file_and_exit_2() {
         "{}",
         run.stdout
     );
-    let (_, report) = json(&["--rules", &rules, "--select", "LOOP001", CORPUS]);
+    let (_, report) = json(&[
+        "--rules",
+        &rules,
+        "--select",
+        "LOOP001",
+        no_clock[0],
+        no_clock[1],
+        CORPUS,
+    ]);
     assert_eq!(report["summary"]["outcomes"]["error"], 4);
     assert_eq!(
         report["summary"]["outcomes"]["pass"], 0,

@@ -2,7 +2,7 @@
 //! documents at its root), and how its findings are built.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use super::output::{At, LocalNames};
 use super::result::Options;
@@ -25,6 +25,8 @@ pub(super) struct BundleRun<'a> {
     pub shared_docs: Vec<Arc<Document>>,
     pub plan: Option<Arc<Document>>,
     pub options: Options,
+    /// Per rule: it ran out of time on a subject, so it is not run on the others.
+    pub timed_out: Vec<AtomicBool>,
 }
 
 impl BundleRun<'_> {

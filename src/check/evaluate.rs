@@ -2,6 +2,7 @@
 //! outcome.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use super::bundle_run::BundleRun;
 use super::output::{At, LocalNames, Output, RuleFailure};
@@ -9,6 +10,7 @@ use crate::finding::{Outcome, OutcomeRecord};
 use crate::rules;
 use crate::rules::api::{BundleData, BundleSubject, Computer, Context};
 use crate::rules::invoke::{self, Evaluation, Subject};
+use crate::rules::sandbox::Stop;
 
 /// Runs the bundle-level rules on the facts of every computer of the bundle.
 pub(super) fn run_bundle_rules(run: &BundleRun, computers: Vec<Computer>) -> Output {
@@ -40,6 +42,8 @@ pub(super) fn run_rules(
     let mut out = Output::default();
     let names = run.local_names();
     let rules = run.rules;
+    let limits = &run.options.limits;
+    let nodes = invoke::subject_nodes(ctx);
     rules::with_runtime(rules, |rt| {
         for (ri, rule) in rules.rules.iter().enumerate() {
             let applies = match subject {
@@ -49,9 +53,32 @@ pub(super) fn run_rules(
             if !applies {
                 continue;
             }
-            let Some(evaluation) = invoke::evaluate(rt, rules, ri, &subject, ctx) else {
+            if run.timed_out[ri].load(Ordering::Relaxed) {
+                out.outcomes.push(OutcomeRecord {
+                    rule: names.rules[ri].clone(),
+                    bundle: names.bundle.clone(),
+                    subject: computer.cloned(),
+                    outcome: Outcome::Error,
+                    reason: Some(format!(
+                        "not run: the rule ran longer than {} ms (`rule-ms`) on another subject",
+                        limits.rule_ms
+                    )),
+                    command: None,
+                });
+                continue;
+            }
+            let Some(evaluation) = invoke::evaluate(rt, rules, ri, &subject, ctx, limits, nodes)
+            else {
                 continue;
             };
+            // A rule that hit the clock would likely hit it on every subject: with thousands of
+            // computers that is hours. Which subjects it then skips depends on the threads, but
+            // so did running out of time at all.
+            if let Evaluation::Failed(e) = &evaluation
+                && e.stop == Some(Stop::Time)
+            {
+                run.timed_out[ri].store(true, Ordering::Relaxed);
+            }
             out.evaluations += 1;
             record(run, &names, &mut out, ri, computer, evaluation);
         }

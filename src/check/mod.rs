@@ -23,7 +23,7 @@ mod output;
 mod result;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicBool, AtomicU32};
 
 use rayon::prelude::*;
 
@@ -33,6 +33,7 @@ use crate::model::Document;
 use crate::plan::{self, PlanError};
 use crate::rules::RuleSet;
 use crate::rules::api::Computer;
+use crate::rules::sandbox;
 use crate::source::{FileId, SourceDb, Span};
 use bundle_run::BundleRun;
 use output::{At, Output};
@@ -43,8 +44,47 @@ pub fn check(paths: &[std::path::PathBuf], rules: &RuleSet, db: &mut SourceDb) -
     check_with(paths, rules, db, Options::default())
 }
 
-/// [`check`] with [`Options`].
+/// [`check`] with [`Options`]. Runs on the pipeline's worker threads ([`with_workers`]).
 pub fn check_with(
+    paths: &[std::path::PathBuf],
+    rules: &RuleSet,
+    db: &mut SourceDb,
+    options: Options,
+) -> RunResult {
+    match with_workers(options.threads, || {
+        check_on_workers(paths, rules, db, options)
+    }) {
+        Ok(result) => result,
+        Err(e) => RunResult {
+            open_errors: vec![e],
+            ..RunResult::default()
+        },
+    }
+}
+
+/// Runs `f` on the threads that evaluate rules: `threads` of them (default: one per core),
+/// each with the stack the sandbox needs (`rules::sandbox::STACK_SIZE`), so that nothing a
+/// rule builds can overflow it. Called from one of those threads, `f` runs in its pool
+/// whatever `threads` says. Every way into the pipeline goes through here, so `uplint check`,
+/// `test`, `inspect` and library callers get the same protection.
+pub fn with_workers<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, String> {
+    if sandbox::on_worker() && rayon::current_thread_index().is_some() {
+        return Ok(f());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .stack_size(sandbox::STACK_SIZE)
+        .thread_name(|i| format!("uplint-worker-{i}"))
+        .start_handler(|_| sandbox::mark_worker())
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    Ok(pool.install(f))
+}
+
+fn check_on_workers(
     paths: &[std::path::PathBuf],
     rules: &RuleSet,
     db: &mut SourceDb,
@@ -163,6 +203,7 @@ fn check_bundle(
         shared_docs: rules.data.values().cloned().collect(),
         plan: None,
         options,
+        timed_out: rules.rules.iter().map(|_| AtomicBool::new(false)).collect(),
     };
     let mut out = Output::default();
     for (path, reason) in &bundle.skipped {

@@ -44,8 +44,10 @@ pub struct RunResult {
 pub struct Options {
     /// Keep every computer's facts document (for `inspect`); costs memory on big estates.
     pub keep_facts: bool,
-    /// What one bundle may cost.
+    /// What one bundle, and one rule on one subject, may cost.
     pub limits: crate::limits::Limits,
+    /// Worker threads (default: one per core).
+    pub threads: Option<usize>,
 }
 
 impl RunResult {

@@ -231,16 +231,66 @@ pub struct ComputerData {
 /// order would leave it: a later section or file replaces an earlier value, and a deleted key
 /// (`[-key]`) or value (`"name"=-`) is gone. Value names ignore letter case; `""` is the
 /// default value.
-fn registry_value(computer: &ComputerData, key: &str, name: &str) -> Option<Node> {
-    let wanted = crate::parse::reg::normalized_key(key);
+fn registry_value(
+    computer: &ComputerData,
+    key: &str,
+    name: &str,
+) -> Result<Option<Node>, Box<EvalAltResult>> {
     let mut found = None;
+    scan_registry(computer, key, |section| {
+        found = match section {
+            None => None,
+            Some(section) => section
+                .doc
+                .children(section.idx)
+                .iter()
+                .rev()
+                .find(|&&v| {
+                    section
+                        .doc
+                        .name(v)
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                })
+                .map(|&value| Node {
+                    doc: section.doc.clone(),
+                    idx: value,
+                })
+                .or(found.take()),
+        };
+    })?;
+    Ok(found)
+}
+
+/// A registry key from the computer's `.reg` exports as `reg import` of them all in path order
+/// would leave it: the last section that names it, or none when no export has it or a later
+/// `[-key]` deleted it (or a key above it).
+fn registry_key(computer: &ComputerData, key: &str) -> Result<Option<Node>, Box<EvalAltResult>> {
+    let mut found = None;
+    scan_registry(computer, key, |section| found = section)?;
+    Ok(found)
+}
+
+/// Calls `apply` with each section of the computer's `.reg` exports that names `key`, in path
+/// order, and with `None` where a `[-key]` section deletes it. The work is charged to the
+/// evaluation's budget: exports can hold a million keys.
+fn scan_registry(
+    computer: &ComputerData,
+    key: &str,
+    mut apply: impl FnMut(Option<Node>),
+) -> Result<(), Box<EvalAltResult>> {
+    /// Sections compared per operation charged: a comparison costs about a twentieth of a
+    /// script operation.
+    const SECTIONS_PER_OPERATION: u64 = 16;
+    let wanted = crate::parse::reg::normalized_key(key);
     for (_, root) in computer
         .exports
         .iter()
         .filter(|(format, _)| *format == "reg")
     {
         let doc = &root.doc;
-        for &section in doc.children(root.idx) {
+        let sections = doc.children(root.idx);
+        super::sandbox::charge(sections.len() as u64 / SECTIONS_PER_OPERATION)?;
+        for &section in sections {
             let Some(written) = doc.name(section) else {
                 continue;
             };
@@ -248,27 +298,19 @@ fn registry_value(computer: &ComputerData, key: &str, name: &str) -> Option<Node
             if doc.kind(section) == NodeKind::Null {
                 let deleted = crate::parse::reg::normalized_key(written);
                 if wanted == deleted || wanted.starts_with(&format!("{deleted}\\")) {
-                    found = None;
+                    apply(None);
                 }
                 continue;
             }
-            if !crate::parse::reg::key_is(written, &wanted) {
-                continue;
-            }
-            if let Some(&value) = doc
-                .children(section)
-                .iter()
-                .rev()
-                .find(|&&v| doc.name(v).is_some_and(|n| n.eq_ignore_ascii_case(name)))
-            {
-                found = Some(Node {
+            if crate::parse::reg::key_is(written, &wanted) {
+                apply(Some(Node {
                     doc: doc.clone(),
-                    idx: value,
-                });
+                    idx: section,
+                }));
             }
         }
     }
-    found
+    Ok(())
 }
 
 /// The subject of `check_bundle(bundle)`.
@@ -603,6 +645,7 @@ pub const API_ITEMS: &[&str] = &[
     "Computer.fact",
     "Computer.exports",
     "Computer.registry",
+    "Computer.registry_key",
     "Bundle.name",
     "Bundle.computers",
 ];
@@ -716,9 +759,18 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
                 .map(|(_, n)| Dynamic::from(n.clone()))
                 .collect()
         })
-        .register_fn("registry", |c: &mut Computer, key: &str, name: &str| {
-            registry_value(&c.0, key, name).map_or(Dynamic::UNIT, |v| v.to_dynamic())
-        })
+        .register_fn(
+            "registry",
+            |c: &mut Computer, key: &str, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+                Ok(registry_value(&c.0, key, name)?.map_or(Dynamic::UNIT, |v| v.to_dynamic()))
+            },
+        )
+        .register_fn(
+            "registry_key",
+            |c: &mut Computer, key: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+                Ok(registry_key(&c.0, key)?.map_or(Dynamic::UNIT, Dynamic::from))
+            },
+        )
         .register_fn(
             "fact",
             |c: &mut Computer, key: &str| -> Result<Dynamic, Box<EvalAltResult>> {

@@ -6,6 +6,16 @@
 //! `import` finds no module, and `eval` is disabled. Every limit is set together, because an
 //! operation budget alone does not bound memory (`s += s` doubles a string long before it runs
 //! out of operations). `print` and `debug` go to the log under `--verbose`, never into reports.
+//!
+//! The sizes come from [`crate::limits::rule`]; operations, time and stack are watched by
+//! [`super::sandbox`] through `on_progress`, because they depend on the run's limits and the
+//! subject, while an engine is built once per worker thread. Nothing a script builds may nest
+//! deeper than the size limits allow, so two features are left out: `curry` (a function
+//! pointer carrying itself twice doubles in size each time, without counting towards any size
+//! limit) and closures that capture variables (Rhai's `no_closure` feature: a chain of closures
+//! each capturing the previous one nests a level per operation, and dropping a chain of
+//! 100,000 overflowed an 8 MiB stack). Anonymous functions that use only their parameters, as
+//! in `a.filter(|x| x > 1)`, remain.
 
 use rhai::packages::{
     BasicArrayPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage, CorePackage,
@@ -13,20 +23,7 @@ use rhai::packages::{
 };
 use rhai::{Engine, OptimizationLevel};
 
-/// Limits per evaluation of one rule on one subject.
-pub mod limits {
-    /// About a third of a second of script work: far more than any rule needs per computer,
-    /// small enough that a runaway loop stops quickly.
-    pub const MAX_OPERATIONS: u64 = 10_000_000;
-    pub const MAX_CALL_LEVELS: usize = 48;
-    pub const MAX_EXPR_DEPTH: usize = 64;
-    pub const MAX_FN_EXPR_DEPTH: usize = 48;
-    pub const MAX_STRING_SIZE: usize = 1 << 20;
-    pub const MAX_ARRAY_SIZE: usize = 100_000;
-    pub const MAX_MAP_SIZE: usize = 10_000;
-    pub const MAX_VARIABLES: usize = 1_000;
-    pub const MAX_FUNCTIONS: usize = 512;
-}
+use crate::limits::rule as limits;
 
 /// Builds an engine with the host API and every limit set.
 pub fn build(property_names: &[&str]) -> Engine {
@@ -44,14 +41,16 @@ pub fn build(property_names: &[&str]) -> Engine {
     }
     engine
         .set_optimization_level(OptimizationLevel::Simple)
-        .set_max_operations(limits::MAX_OPERATIONS)
-        .set_max_call_levels(limits::MAX_CALL_LEVELS)
-        .set_max_expr_depths(limits::MAX_EXPR_DEPTH, limits::MAX_FN_EXPR_DEPTH)
-        .set_max_string_size(limits::MAX_STRING_SIZE)
-        .set_max_array_size(limits::MAX_ARRAY_SIZE)
-        .set_max_map_size(limits::MAX_MAP_SIZE)
-        .set_max_variables(limits::MAX_VARIABLES)
-        .set_max_functions(limits::MAX_FUNCTIONS)
+        // The sandbox counts operations itself (see `sandbox`): Rhai's count misses the ones
+        // inside closures called by built-in functions.
+        .set_max_operations(0)
+        .set_max_call_levels(limits::CALL_LEVELS)
+        .set_max_expr_depths(limits::EXPR_DEPTH, limits::FN_EXPR_DEPTH)
+        .set_max_string_size(limits::STRING_BYTES)
+        .set_max_array_size(limits::ARRAY_ELEMENTS)
+        .set_max_map_size(limits::MAP_ENTRIES)
+        .set_max_variables(limits::VARIABLES)
+        .set_max_functions(limits::FUNCTIONS)
         .set_max_modules(0)
         // Interning swaps a string for a cached copy, which would cut the link between a value
         // and the node it came from (see `api`); per-thread engines gain nothing from it.
@@ -60,6 +59,12 @@ pub fn build(property_names: &[&str]) -> Engine {
         .set_fail_on_invalid_map_property(true)
         .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     engine.disable_symbol("eval");
+    engine.disable_symbol("curry");
+    engine.on_progress(super::sandbox::progress);
+    // Rhai calls this API volatile ("may change"); it is the only hook that sees a variable's
+    // value before each use, which the sandbox needs to check containers grown by assignment.
+    #[allow(deprecated)]
+    engine.on_var(super::sandbox::check_variable);
     engine.on_print(|text| crate::log::debug(&format!("rule print: {text}")));
     engine.on_debug(|text, source, pos| {
         crate::log::debug(&format!(
@@ -68,6 +73,7 @@ pub fn build(property_names: &[&str]) -> Engine {
             pos.line().unwrap_or(0)
         ));
     });
+    super::builtins::register(&mut engine);
     super::api::register(&mut engine, property_names);
     engine
 }
@@ -84,7 +90,9 @@ mod tests {
     fn endless_loop_is_stopped_by_the_operation_limit() {
         let err = run("let i = 0; loop { i += 1; }").expect_err("must stop");
         assert!(
-            matches!(*err, rhai::EvalAltResult::ErrorTooManyOperations(_)),
+            matches!(&*err, rhai::EvalAltResult::ErrorTerminated(token, _)
+                if token.clone().try_cast::<super::super::sandbox::Stop>()
+                    == Some(super::super::sandbox::Stop::Operations)),
             "{err}"
         );
     }
@@ -96,6 +104,22 @@ mod tests {
             matches!(*err, rhai::EvalAltResult::ErrorDataTooLarge(..)),
             "{err}"
         );
+    }
+
+    #[test]
+    fn containers_grown_by_assignment_are_stopped_by_the_size_limits() {
+        for script in [
+            "let m = #{}; for i in 0..20000 { m[`k${i}`] = i; } 1",
+            "let a = [#{}]; for i in 0..20000 { a[0][`k${i}`] = i; } 1",
+            "let big = \"x\"; for i in 0..16 { big += big; }\n\
+             let a = []; a.pad(100, 0); for i in 0..100 { a[i] = `${big}`; } 1",
+        ] {
+            let err = run(script).expect_err(script);
+            assert!(
+                matches!(*err, rhai::EvalAltResult::ErrorDataTooLarge(..)),
+                "{script}: {err}"
+            );
+        }
     }
 
     #[test]

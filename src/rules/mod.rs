@@ -9,9 +9,11 @@
 //! [`RuleProblem`] pointing into the rule file; any problem makes the run exit 2.
 
 pub mod api;
+pub mod builtins;
 pub mod engine;
 pub mod invoke;
 pub mod meta;
+pub mod sandbox;
 mod timestamp;
 
 use std::collections::BTreeMap;
@@ -198,7 +200,13 @@ fn is_in(path: &str, dir: &str) -> bool {
 
 impl RuleSet {
     /// Loads, validates and compiles rule files, registering them in `db` for diagnostics.
+    /// Libraries' top-level code runs here, so this happens on a thread with the sandbox's
+    /// stack.
     pub fn load(files: Vec<RuleFile>, db: &mut SourceDb) -> RuleSet {
+        sandbox::on_worker_stack(|| RuleSet::load_here(files, db))
+    }
+
+    fn load_here(files: Vec<RuleFile>, db: &mut SourceDb) -> RuleSet {
         let mut set = RuleSet {
             rules: Vec::new(),
             problems: Vec::new(),
@@ -391,7 +399,22 @@ impl RuleSet {
         let mut problems = Vec::new();
         for lib in &self.libs {
             let module = compile(&engine, &lib.path, &lib.source).and_then(|ast| {
-                Module::eval_ast_as_new(Scope::new(), &ast, &engine).map_err(RhaiError::Eval)
+                // A library's top level runs outside any rule's evaluation, with the default
+                // budget: it should only define functions.
+                let limits = crate::limits::Limits::default();
+                let guard = sandbox::enter(sandbox::Budget::for_subject(&limits, 0));
+                let module = Module::eval_ast_as_new(Scope::new(), &ast, &engine);
+                match (module, guard.stopped()) {
+                    (Ok(module), None) => Ok(module),
+                    (Err(e), None) => Err(RhaiError::Eval(e)),
+                    (_, Some(stop)) => Err(RhaiError::Eval(
+                        rhai::EvalAltResult::ErrorRuntime(
+                            stop.message(&limits).into(),
+                            Position::NONE,
+                        )
+                        .into(),
+                    )),
+                }
             });
             match module {
                 Ok(module) => {
