@@ -269,7 +269,15 @@ fn select(set: &mut RuleSet, selection: &RuleSelection) -> Result<(), String> {
         ("--ignore", &selection.ignore),
     ] {
         for p in patterns {
-            if set.rules.iter().any(|r| matches(r, p)) {
+            // A rule that failed to load is not in the set, but its problem is reported and
+            // makes the run exit 2: that says more than "matches no rule" would.
+            let broken = set.problems.iter().any(|problem| {
+                problem.rule.as_deref().is_some_and(|id| {
+                    id.to_ascii_uppercase()
+                        .starts_with(&p.trim().to_ascii_uppercase())
+                })
+            });
+            if broken || set.rules.iter().any(|r| matches(r, p)) {
                 continue;
             }
             let names = set.rules.iter().flat_map(|r| {

@@ -33,7 +33,13 @@ fn run_with(body: &str, more: &[&str]) -> Outcome {
     let bundle = dir.path().join("bundle");
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS);
     copy_dir(&corpus.join("VMM01"), &bundle.join("VMM01"));
-    std::fs::copy(corpus.join("plan.json"), bundle.join("plan.json")).expect("plan");
+    // A plan about this one computer: the corpus's also names a new server, which this
+    // bundle lacks and every rule would then answer for as well.
+    std::fs::write(
+        bundle.join("plan.json"),
+        r#"{"upgrades": [{"product": "vmm", "target": "2016", "server": "VMM01"}]}"#,
+    )
+    .expect("plan");
     let rules = dir.path().join("rules");
     write_rule(&rules, "X001-hostile.rhai", body);
     let mut args = vec![
