@@ -295,6 +295,13 @@ impl Document {
         {
             return Some(k);
         }
+        // A few children are compared directly: cheaper than hashing the key.
+        if kids.len() <= 8 {
+            return kids
+                .iter()
+                .find(|&&k| self.name(k).is_some_and(|n| n.eq_ignore_ascii_case(key)))
+                .copied();
+        }
         // The first child whose name is one of the document's names equal to `key` but for
         // letter case (no such name: no such child, without looking at the children).
         let same = self.folded_ids.get(&folded_hash(key))?;
@@ -716,12 +723,26 @@ mod tests {
         b.leaf(Some("Name"), Value::Int(1), 0, 0);
         b.leaf(Some("NAME"), Value::Int(2), 0, 0);
         b.leaf(Some("name"), Value::Int(3), 0, 0);
+        // Wide objects find keys through the document's folded names, narrow ones directly.
+        for i in 0..10 {
+            b.leaf(Some(&format!("pad{i}")), Value::Null, 0, 0);
+        }
+        b.open(NodeKind::Object, Some("narrow"), 0);
+        b.leaf(Some("Name"), Value::Int(4), 0, 0);
+        b.close(0);
         let doc = b.finish();
         let value = |k: &str| doc.child(0, k).map(|n| doc.scalar(n));
         assert_eq!(value("NAME"), Some(Scalar::Int(2)));
         assert_eq!(value("name"), Some(Scalar::Int(3)));
         assert_eq!(value("nAmE"), Some(Scalar::Int(1)));
+        assert_eq!(value("PAD9"), Some(Scalar::Null));
         assert_eq!(value("other"), None);
+        let narrow = doc.child(0, "narrow").expect("narrow");
+        assert_eq!(
+            doc.child(narrow, "NAME").map(|n| doc.scalar(n)),
+            Some(Scalar::Int(4))
+        );
+        assert_eq!(doc.child(narrow, "other"), None);
     }
 
     #[test]

@@ -239,10 +239,7 @@ impl<'a> Reader<'a> {
 /// `_3`... Returns, per column, the name to use and why it differs from the one written.
 pub(super) fn unique_names(names: &[String]) -> Vec<(String, Option<String>)> {
     let mut seen = std::collections::HashSet::new();
-    // The next suffix to try per repeated name: counting up from 2 for every repeat made a
-    // header of a name repeated n times cost n² (found by fuzzing: 1 s for a 100 KB header).
-    let mut next_suffix: std::collections::HashMap<String, usize> =
-        std::collections::HashMap::new();
+    let mut next_suffix: std::collections::HashMap<String, usize> = Default::default();
     let mut out = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
@@ -257,17 +254,22 @@ pub(super) fn unique_names(names: &[String]) -> Vec<(String, Option<String>)> {
             out.push((fresh, Some(why)));
             continue;
         }
-        if seen.insert(name.to_ascii_lowercase()) {
+        let lower = name.to_ascii_lowercase();
+        if seen.insert(lower.clone()) {
             out.push((name.clone(), None));
             continue;
         }
-        let k = next_suffix.entry(name.to_ascii_lowercase()).or_insert(2);
+        // Every suffix below the one this name's last copy got is taken, so the search starts
+        // there: a header repeating one name thousands of times (a mangled export) would
+        // otherwise try every earlier suffix again for each copy, quadratic in the copies.
+        let next = next_suffix.entry(lower).or_insert(2);
+        let mut k = *next;
         let mut fresh = format!("{name}_{k}");
-        *k += 1;
         while !seen.insert(fresh.to_ascii_lowercase()) {
+            k += 1;
             fresh = format!("{name}_{k}");
-            *k += 1;
         }
+        *next = k + 1;
         let why = format!("duplicate column name `{name}`; this column is read as `{fresh}`");
         out.push((fresh, Some(why)));
     }
@@ -554,6 +556,19 @@ mod tests {
         assert_eq!(&text[p.errors[0].span.range()], "y");
         assert_eq!(get(&p.doc, "rows/0/A"), Some(Scalar::Str("x")));
         assert_eq!(get(&p.doc, "rows/0/B"), Some(Scalar::Str("z")));
+    }
+
+    #[test]
+    fn a_name_repeated_thousands_of_times_is_numbered_in_linear_time() {
+        // Found by fuzzing: 2,800 copies of two names in one header took 2.6 s.
+        let mut names: Vec<String> = ["a", "a_3", "A", "a"].map(String::from).to_vec();
+        names.extend(std::iter::repeat_n("b".to_owned(), 20_000));
+        let started = std::time::Instant::now();
+        let unique = unique_names(&names);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let got: Vec<&str> = unique.iter().take(6).map(|(n, _)| n.as_str()).collect();
+        assert_eq!(got, ["a", "a_3", "A_2", "a_4", "b", "b_2"]);
+        assert_eq!(unique[names.len() - 1].0, "b_20000");
     }
 
     #[test]
