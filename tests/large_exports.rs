@@ -21,7 +21,13 @@ fn bundle_with_a_large_export(dir: &Path) {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS);
     let bundle = dir.join("bundle");
     copy_dir(&corpus.join("VMM01"), &bundle.join("VMM01"));
-    std::fs::copy(corpus.join("plan.json"), bundle.join("plan.json")).expect("plan");
+    // A plan about this one computer: the corpus's also names a new server, which this
+    // bundle lacks, and that alone would make the run incomplete.
+    std::fs::write(
+        bundle.join("plan.json"),
+        r#"{"upgrades": [{"product": "vmm", "target": "2016", "server": "VMM01"}]}"#,
+    )
+    .expect("plan");
     let cbs =
         r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing";
     let mut text = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
