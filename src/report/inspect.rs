@@ -43,7 +43,6 @@ impl Inspection<'_> {
                 .contains(&&*f.rule)
             })
             .map(|f| format!("{}: {}", f.rule, f.message))
-            .chain(self.result.open_errors.iter().cloned())
             .collect()
     }
 
