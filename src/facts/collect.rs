@@ -203,7 +203,9 @@ mod tests {
                         verb.starts_with(|c: char| c.is_ascii_uppercase())
                             && noun.starts_with(|c: char| c.is_ascii_uppercase())
                     });
-                    if inner.contains(' ') && !cmdlet && !first.starts_with('$') {
+                    // `(-not ...)` starts with an operator.
+                    let code = cmdlet || first.starts_with(['$', '-']);
+                    if inner.contains(' ') && !code {
                         return Some(format!("has prose in parentheses: ({inner})"));
                     }
                 }

@@ -1,21 +1,61 @@
-//! Hyper-V: a host's virtual machines, their disks and checkpoints, the virtual hard disk files
-//! and the virtual switches, from the Hyper-V module's cmdlets, or from the VMs' configuration
-//! files where a host has no such module (Windows Server 2008 R2).
+//! Hyper-V: a host's virtual machines, their disks, media and checkpoints, the virtual hard
+//! disk files and the virtual switches. Windows Server 2008 and 2008 R2 have no Hyper-V
+//! PowerShell module, so their exports are the WMI `root\virtualization` classes, a listing of
+//! the files the VMs use and the VMs' configuration files; Windows Server 2012 and later also
+//! have the module's cmdlets (`Get-VM`, `Get-VMProcessor`, `Get-VMSwitch`, …), read too.
 
 use std::sync::Arc;
 
 use rhai::ImmutableString;
 
 use super::collect::{Collect, Command, Role};
-use super::read::{Obj, enum_name, has_type, int_of, str_of};
+use super::read::{Obj, bool_of, enum_name, has_type, int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, Scalar};
 
-static HYPERV_VMS: Collect = Collect::Run(Command::powershell("Get-VM | Select-Object Name,State,ProcessorCount,MemoryStartup | ConvertTo-Json > vms.json", &["vms.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
-static HYPERV_DISKS: Collect = Collect::Run(Command::powershell("Get-VM | Get-VMHardDiskDrive | Select-Object VMName,Path,ControllerType | ConvertTo-Json > vm-disks.json", &["vm-disks.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
-static HYPERV_SWITCHES: Collect = Collect::Run(Command::powershell("Get-VMSwitch | Select-Object Name,SwitchType,NetAdapterInterfaceDescription | ConvertTo-Json > vm-switches.json", &["vm-switches.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
-static HYPERV_VHDS: Collect = Collect::Run(Command::powershell(r#"Get-VM | Get-VMHardDiskDrive | Get-VHD | Select-Object Path,@{n='VhdFormat';e={"$($_.VhdFormat)"}},@{n='VhdType';e={"$($_.VhdType)"}},Size,FileSize,ParentPath | ConvertTo-Json > vhds.json"#, &["vhds.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
-static HYPERV_SNAPSHOTS: Collect = Collect::Run(Command::powershell("Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | ConvertTo-Json > vm-snapshots.json", &["vm-snapshots.json"]).on(&[Role::HyperVHost]).module("Hyper-V"));
+// The commands run in Windows PowerShell 2.0, which is what Windows Server 2008 R2 has: no
+// `ConvertTo-Json`, no Hyper-V module, so WMI and `Export-Clixml`.
+static HYPERV_VMS: Collect = Collect::Run(
+    Command::powershell(
+        r"Get-WmiObject -Namespace root\virtualization -Class Msvm_ComputerSystem | Select-Object ElementName,Name,Caption,EnabledState | Export-Clixml vm-systems.xml; Get-WmiObject -Namespace root\virtualization -Class Msvm_MemorySettingData | Select-Object InstanceID,ElementName,VirtualQuantity,DynamicMemoryEnabled,Reservation,Limit | Export-Clixml vm-memory.xml; Get-WmiObject -Namespace root\virtualization -Class Msvm_ProcessorSettingData | Select-Object InstanceID,ElementName,VirtualQuantity,LimitProcessorFeatures,LimitCPUID | Export-Clixml vm-processors.xml",
+        &["vm-systems.xml", "vm-memory.xml", "vm-processors.xml"],
+    )
+    .on(&[Role::HyperVHost])
+    .note(r"on Windows Server 2012 R2 and later, which have no root\virtualization namespace, export Get-VM and Get-VMProcessor with Export-Clixml instead"),
+);
+static HYPERV_CONFIGS: Collect = Collect::Run(
+    Command::powershell(
+        r"New-Item -ItemType Directory vm-config -Force | Out-Null; Get-WmiObject -Namespace root\virtualization -Class Msvm_VirtualSystemGlobalSettingData | ForEach-Object { Get-Item -LiteralPath (Join-Path $_.ExternalDataRoot ('Virtual Machines\' + $_.SystemName + '.xml')) } | Copy-Item -Destination vm-config",
+        &["vm-config"],
+    )
+    .on(&[Role::HyperVHost])
+    .note("on Windows Server 2012 and later, Get-VMHardDiskDrive and Get-VMDvdDrive exports give the same"),
+);
+static HYPERV_SWITCHES: Collect = Collect::Run(
+    Command::powershell(
+        r"Get-WmiObject -Namespace root\virtualization -Class Msvm_VirtualSwitch | Select-Object ElementName,Name,@{n='SwitchType';e={$near = @($_.GetRelated('Msvm_SwitchPort') | ForEach-Object { $_.GetRelated() } | ForEach-Object { $_.GetRelated() } | ForEach-Object { $_.GetRelated() } | ForEach-Object { $_.__CLASS }); if ($near -contains 'Msvm_ExternalEthernetPort') { 'External' } elseif ($near -contains 'Msvm_InternalEthernetPort') { 'Internal' } else { 'Private' }}} | Export-Clixml vm-switches.xml",
+        &["vm-switches.xml"],
+    )
+    .on(&[Role::HyperVHost])
+    .note("on Windows Server 2012 and later, Get-VMSwitch | Select-Object Name,SwitchType gives the same"),
+);
+static HYPERV_VHDS: Collect = Collect::Run(
+    Command::powershell(
+        r"Get-WmiObject -Namespace root\virtualization -Class Msvm_ResourceAllocationSettingData | ForEach-Object { $_.Connection } | Where-Object { $_ -and (Test-Path -LiteralPath $_ -PathType Leaf) } | Sort-Object -Unique | ForEach-Object { Get-Item -LiteralPath $_ } | Select-Object FullName,Length,LastWriteTime | Export-Clixml vm-files.xml",
+        &["vm-files.xml"],
+    )
+    .on(&[Role::HyperVHost])
+    .note("on Windows Server 2012 and later, Get-VM | Get-VMHardDiskDrive | Get-VHD also gives the sizes"),
+);
+static HYPERV_SNAPSHOTS: Collect = Collect::Run(Command::powershell("Get-VM | Get-VMSnapshot | Select-Object VMName,Name,ParentSnapshotName,CreationTime | Export-Clixml vm-snapshots.xml", &["vm-snapshots.xml"]).on(&[Role::HyperVHost]).module("Hyper-V").note("on Windows Server 2008 R2 the VM configuration files (vm-config) hold each VM's snapshot count"));
+static HYPERV_AUTHORIZATION: Collect = Collect::Run(
+    Command::powershell(
+        r"Copy-Item -LiteralPath (Join-Path $env:ProgramData 'Microsoft\Windows\Hyper-V\InitialStore.xml') -Destination InitialStore.xml",
+        &["InitialStore.xml"],
+    )
+    .on(&[Role::HyperVHost])
+    .note("if Hyper-V's authorization store was moved to Active Directory or another file, export that store instead"),
+);
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
@@ -23,29 +63,39 @@ pub(super) static DOMAIN: Domain = Domain {
             "hyperv.vms",
             "Hyper-V virtual machines",
             &HYPERV_VMS,
-            &["name", "state", "processors", "memory_mb"],
+            &[
+                "name",
+                "id",
+                "state",
+                "processors",
+                "memory_mb",
+                "dynamic_memory",
+                "compatibility_for_migration",
+                "clustered",
+                "snapshot_count",
+            ],
             1,
-            "`Get-VM` objects (`Name`, `State`, `ProcessorCount`, `MemoryStartup` in bytes), or a Windows Server 2008 R2–2012 R2 VM configuration `.xml` (`properties/name`, `settings/processors/count`, `settings/memory/bank/size`)",
+            "`Msvm_ComputerSystem` objects of `root\\virtualization` (`ElementName`, `Name` the VM's GUID, `EnabledState`: 2 `Running`, 3 `Off`, 32768 `Paused`, 32769 `Saved`; the host's own object is left out), with the VM's `Msvm_MemorySettingData` (`VirtualQuantity` MB, `DynamicMemoryEnabled`) and `Msvm_ProcessorSettingData` (`VirtualQuantity`, `LimitProcessorFeatures` = processor compatibility for migration) matched by the GUID in their `InstanceID` [UNV: the `Microsoft:<GUID>\\…` form]; `Get-VM` objects (`Name`, `VMId`, `State` as a name or `VMState` number, `ProcessorCount`, `MemoryStartup` bytes, `DynamicMemoryEnabled`, `IsClustered`); `Get-VMProcessor` objects (`VMName`, `Count`, `CompatibilityForMigrationEnabled`); or a Windows Server 2008 R2–2012 R2 VM configuration `.xml` (`properties/name`, `properties/global_id`, `properties/highly_available`, `settings/processors/count`, `settings/processors/features/limit` [UNV: read as the compatibility flag], `settings/memory/bank/size` and `dynamic_memory_enabled`, `global_settings/snapshots/list/size`)",
         ),
         FactDef::records(
             "hyperv.disks",
-            "Disks and images attached to Hyper-V virtual machines",
-            &HYPERV_DISKS,
+            "Disks and media attached to Hyper-V virtual machines",
+            &HYPERV_CONFIGS,
             &["vm", "path", "type"],
             2,
-            "`Get-VMHardDiskDrive` objects (`VMName`, `Path`, `ControllerType`), with `type` `VHD`, or no `type` for a pass-through disk (one with a `DiskNumber`); or the IDE and SCSI drives of a VM configuration `.xml` (`pathname`, `type` as written: `VHD`, `ISO`, …), leaving out drives of type `NONE` and drives with no file",
+            "the IDE, SCSI and floppy drives of a VM configuration `.xml` (`pathname`, `type` as written: `VHD`, `ISO`, `VFD`, …), leaving out drives of type `NONE` and drives with no file; `Get-VMHardDiskDrive` objects (`VMName`, `Path`, `ControllerType`), with `type` `VHD`, or `PassThrough` for a pass-through disk (one with a `DiskNumber`); `Get-VMDvdDrive` objects (`DvdMediaType` `ISO` or `PassThrough`, as a name or number; empty drives left out)",
         ),
         FactDef::records(
             "hyperv.switches",
-            "Hyper-V virtual switches",
+            "Hyper-V virtual switches (virtual networks)",
             &HYPERV_SWITCHES,
             &["name", "type"],
             1,
-            "`Get-VMSwitch` objects (`Name`, `SwitchType`); `type` is `External`, `Internal` or `Private`, also when Windows PowerShell 5.1 wrote the number",
+            "`Get-VMSwitch` objects (`Name`, `SwitchType`); or `Msvm_VirtualSwitch` objects (`ElementName`, and `SwitchType` where the export computed it). `type` is `External`, `Internal` or `Private`, also when Windows PowerShell 5.1 wrote the number; a switch exported without `SwitchType` has no `type`",
         ),
         FactDef::records(
             "hyperv.vhds",
-            "Virtual hard disk files with their sizes (Get-VHD)",
+            "Virtual hard disk files with their sizes",
             &HYPERV_VHDS,
             &[
                 "path",
@@ -56,7 +106,7 @@ pub(super) static DOMAIN: Domain = Domain {
                 "parent",
             ],
             1,
-            "`Get-VHD` objects (`Path`, `VhdFormat`, `Size`); `format` and `type` are names (`VHDX`, `Dynamic`), also when Windows PowerShell 5.1 wrote the enum as a number (`VhdFormat` 2 VHD, 3 VHDX, 4 VHDSet; `VhdType` 2 Fixed, 3 Dynamic, 4 Differencing [UNV: the numbers are from the enum as remembered, not checked on a host]). `size_bytes` is the virtual size, `file_size_bytes` the space the file takes; `parent` only for a differencing disk",
+            "`Get-VHD` objects (`Path`, `VhdFormat`, `Size`); `format` and `type` are names (`VHDX`, `Dynamic`), also when Windows PowerShell 5.1 wrote the enum as a number (`VhdFormat` 2 VHD, 3 VHDX, 4 VHDSet; `VhdType` 2 Fixed, 3 Dynamic, 4 Differencing [UNV: the numbers are from the enum as remembered, not checked on a host]). `size_bytes` is the virtual size, `file_size_bytes` the space the file takes; `parent` only for a differencing disk. Or file objects (`Get-Item`/`Get-ChildItem`: `FullName`, `Length`) of `.vhd`, `.avhd`, `.vhdx` and `.avhdx` files, which give `path` and `file_size_bytes`",
         ),
         FactDef::records(
             "hyperv.snapshots",
@@ -66,9 +116,18 @@ pub(super) static DOMAIN: Domain = Domain {
             2,
             "`Get-VMSnapshot` objects (`VMName`, `Name`, with `ParentSnapshotName` present even if null)",
         ),
+        FactDef::flag(
+            "hyperv.authorization_store",
+            "Whether the Hyper-V authorization store (Authorization Manager) is in the bundle",
+            &HYPERV_AUTHORIZATION,
+            "`true` for an Authorization Manager XML store (root `AzAdminManager`) with a `Hyper-V services` application",
+        ),
     ],
     registry: &[],
-    documents: &[(DocKind::Xml, vm_configuration)],
+    documents: &[
+        (DocKind::Xml, vm_configuration),
+        (DocKind::Xml, authorization_store),
+    ],
 };
 
 /// `Microsoft.Vhd.PowerShell.VhdFormat` and `VhdType` by number, for exports where
@@ -106,28 +165,63 @@ pub(super) fn vhd(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> boo
     true
 }
 
-/// `Get-VMHardDiskDrive`: `Name` is the drive's ("Hard Drive on IDE controller number 0 at
-/// location 0"), so it is recognized before anything that keys on `Name`.
+/// The extensions of virtual hard disk files: disks and their snapshot (checkpoint) children.
+const DISK_EXTENSIONS: &[&str] = &[".vhd", ".avhd", ".vhdx", ".avhdx"];
+
+/// A file object (`Get-Item`, `Get-ChildItem`: `FullName`, `Length`) of a virtual hard disk.
+/// Other files (an ISO, a saved-state `.vsv`) are consumed and give nothing.
+pub(super) fn disk_file(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
+    let o = Obj::new(doc, obj);
+    let (Some((n, path)), Some((ln, length))) = (o.text("FullName"), o.int("Length")) else {
+        return false;
+    };
+    let lower = path.to_ascii_lowercase();
+    if DISK_EXTENSIONS.iter().any(|e| lower.ends_with(e)) {
+        let mut r = Record::default();
+        r.field("path", FactValue::Str(path), doc, n);
+        r.field("file_size_bytes", FactValue::Int(length), doc, ln);
+        facts.add_record("hyperv.vhds", r);
+    }
+    true
+}
+
+/// `DvdMediaType` by number (`Microsoft.HyperV.PowerShell.DvdMediaType`).
+const DVD_MEDIA: &[(i64, &str)] = &[(0, "None"), (1, "ISO"), (2, "PassThrough")];
+
+/// `Get-VMHardDiskDrive` and `Get-VMDvdDrive`: `Name` is the drive's ("Hard Drive on IDE
+/// controller number 0 at location 0"), so they are recognized before anything that keys on
+/// `Name`.
 pub(super) fn hard_disk_drive(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
     let o = Obj::new(doc, obj);
     let (Some((vn, vm)), Some(path)) = (o.text("VMName"), o.get("Path")) else {
         return false;
     };
-    if !o.has("ControllerType") {
+    let dvd = o.get("DvdMediaType");
+    if !(o.has("ControllerType") || dvd.is_some()) {
         return false;
+    }
+    let mut r = Record::default();
+    r.field("vm", FactValue::Str(vm), doc, vn);
+    if let Some(media) = dvd {
+        // An empty drive is no attachment.
+        let kind = enum_name(doc, media, DVD_MEDIA);
+        let Some(kind) = kind.filter(|k| !k.eq_ignore_ascii_case("None")) else {
+            return true;
+        };
+        let shown = str_of(doc, path).unwrap_or_else(|| "(host drive)".into());
+        r.field("path", FactValue::Str(shown), doc, path);
+        r.field("type", FactValue::Str(kind), doc, media);
+        facts.add_record("hyperv.disks", r);
+        return true;
     }
     // A drive with no disk in it is not a disk to move, as in the configuration files.
     if let Some(p) = str_of(doc, path) {
-        let mut r = Record::default();
-        r.field("vm", FactValue::Str(vm), doc, vn);
         r.field("path", FactValue::Str(p), doc, path);
         // A pass-through disk has a disk number and no virtual hard disk file.
-        let pass_through = o
-            .get("DiskNumber")
-            .is_some_and(|n| int_of(doc, n).is_some());
-        if !pass_through {
-            r.field("type", FactValue::Str("VHD".into()), doc, path);
-        }
+        match o.get("DiskNumber").filter(|&n| int_of(doc, n).is_some()) {
+            Some(n) => r.field("type", FactValue::Str("PassThrough".into()), doc, n),
+            None => r.field("type", FactValue::Str("VHD".into()), doc, path),
+        };
         facts.add_record("hyperv.disks", r);
     }
     true
@@ -154,19 +248,36 @@ pub(super) fn snapshot(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -
     true
 }
 
-/// `Get-VMSwitch`.
+/// `Get-VMSwitch`, or `Msvm_VirtualSwitch` (whose `Name` is a GUID and `ElementName` the name
+/// shown), with a `SwitchType` the export computed or, for a whole WMI object, none.
 pub(super) fn switch(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
     let o = Obj::new(doc, obj);
-    let (Some((n, name)), Some(t)) = (o.text("Name"), o.get("SwitchType")) else {
+    let kind = o.get("SwitchType");
+    let wmi = wmi_class(doc, obj, "Msvm_VirtualSwitch");
+    if kind.is_none() && !wmi {
+        return false;
+    }
+    let Some((n, name)) = o.text("ElementName").or_else(|| o.text("Name")) else {
         return false;
     };
     let mut r = Record::default();
     r.field("name", FactValue::Str(name), doc, n);
-    if let Some(kind) = switch_type(doc, t) {
+    if let Some(t) = kind
+        && let Some(kind) = switch_type(doc, t)
+    {
         r.field("type", FactValue::Str(kind), doc, t);
     }
     facts.add_record("hyperv.switches", r);
     true
+}
+
+/// Whether an object is a whole WMI object of `class`: its `__CLASS`, or the type name
+/// `Export-Clixml` gives it (`System.Management.ManagementObject#root\virtualization\<class>`).
+fn wmi_class(doc: &Document, obj: NodeIdx, class: &str) -> bool {
+    Obj::new(doc, obj)
+        .text("__CLASS")
+        .is_some_and(|(_, c)| c.eq_ignore_ascii_case(class))
+        || has_type(doc, obj, &format!("\\{class}"))
 }
 
 /// `Get-VM`.
@@ -180,6 +291,9 @@ pub(super) fn vm(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool
     };
     let mut r = Record::default();
     r.field("name", FactValue::Str(name), doc, n);
+    if let Some((n, id)) = o.text("VMId").or_else(|| o.text("Id")) {
+        r.field("id", FactValue::Str(id), doc, n);
+    }
     if let Some(s) = o.get("State")
         && let Some(state) = vm_state(doc, s)
     {
@@ -191,8 +305,157 @@ pub(super) fn vm(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool
     if let Some((n, bytes)) = o.int("MemoryStartup") {
         r.field("memory_mb", FactValue::Int(bytes / (1024 * 1024)), doc, n);
     }
+    flag(&mut r, doc, o, "dynamic_memory", "DynamicMemoryEnabled");
+    flag(&mut r, doc, o, "clustered", "IsClustered");
     facts.add_record("hyperv.vms", r);
     true
+}
+
+/// A yes/no property into a record field, when it has a value.
+fn flag(r: &mut Record, doc: &Arc<Document>, o: Obj<'_>, field: &'static str, key: &str) {
+    if let Some(n) = o.get(key)
+        && let Some(b) = bool_of(doc, n)
+    {
+        r.field(field, FactValue::Bool(b), doc, n);
+    }
+}
+
+/// `Get-VMHost`: the host's capacity as Hyper-V sees it, as good as WMI's.
+pub(super) fn vm_host(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
+    let o = Obj::new(doc, obj);
+    let (Some((ln, lps)), Some((mn, bytes))) =
+        (o.int("LogicalProcessorCount"), o.int("MemoryCapacity"))
+    else {
+        return false;
+    };
+    facts.offer("cpu.logical_processors", FactValue::Int(lps), doc, ln);
+    facts.offer(
+        "memory.total_mb",
+        FactValue::Int(bytes / (1024 * 1024)),
+        doc,
+        mn,
+    );
+    true
+}
+
+/// `Get-VMProcessor`: the VM's virtual processors and its processor compatibility mode.
+pub(super) fn vm_processor(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
+    let o = Obj::new(doc, obj);
+    let (Some((vn, vm)), true) = (o.text("VMName"), o.has("CompatibilityForMigrationEnabled"))
+    else {
+        return false;
+    };
+    let mut r = Record::default();
+    r.field("name", FactValue::Str(vm), doc, vn);
+    if let Some((n, count)) = o.int("Count") {
+        r.field("processors", FactValue::Int(count), doc, n);
+    }
+    flag(
+        &mut r,
+        doc,
+        o,
+        "compatibility_for_migration",
+        "CompatibilityForMigrationEnabled",
+    );
+    facts.add_record("hyperv.vms", r);
+    true
+}
+
+/// `Msvm_ComputerSystem` (WMI `root\virtualization`): a VM, or the host itself, which is left
+/// out. A VM's `Name` is its GUID; the host's is the computer name, and its `Caption` says
+/// "Hosting Computer System" where the export kept it.
+pub(super) fn virtual_system(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
+    let o = Obj::new(doc, obj);
+    let (Some((n, name)), Some(state), Some((idn, id))) =
+        (o.text("ElementName"), o.get("EnabledState"), o.text("Name"))
+    else {
+        return false;
+    };
+    let host = o
+        .text("Caption")
+        .is_some_and(|(_, c)| c.contains("Hosting"))
+        || !is_guid(&id);
+    if host {
+        return true;
+    }
+    let mut r = Record::default();
+    r.field("name", FactValue::Str(name), doc, n);
+    r.field("id", FactValue::Str(id), doc, idn);
+    if let Some(s) = enum_name(doc, state, ENABLED_STATES) {
+        r.field("state", FactValue::Str(s), doc, state);
+    }
+    facts.add_record("hyperv.vms", r);
+    true
+}
+
+/// `Msvm_ComputerSystem.EnabledState` (Hyper-V WMI v1) by number, as `Get-VM` names states.
+const ENABLED_STATES: &[(i64, &str)] = &[
+    (2, "Running"),
+    (3, "Off"),
+    (32768, "Paused"),
+    (32769, "Saved"),
+    (32770, "Starting"),
+    (32771, "Snapshotting"),
+    (32773, "Saving"),
+    (32774, "Stopping"),
+    (32776, "Pausing"),
+    (32777, "Resuming"),
+];
+
+/// `Msvm_MemorySettingData` and `Msvm_ProcessorSettingData`: a VM's memory and processors, by
+/// the VM's GUID in `InstanceID` (`Microsoft:<GUID>\...`). Settings of checkpoints carry the
+/// checkpoint's GUID instead and match no VM.
+pub(super) fn vm_settings(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
+    let o = Obj::new(doc, obj);
+    let (Some((_, instance)), Some((qn, quantity))) =
+        (o.text("InstanceID"), o.int("VirtualQuantity"))
+    else {
+        return false;
+    };
+    let processor = o.has("LimitProcessorFeatures")
+        || wmi_class(doc, obj, "Msvm_ProcessorSettingData")
+        || o.text("ElementName").is_some_and(|(_, e)| e == "Processor");
+    let memory = o.has("DynamicMemoryEnabled")
+        || wmi_class(doc, obj, "Msvm_MemorySettingData")
+        || o.text("ElementName").is_some_and(|(_, e)| e == "Memory");
+    let Some(id) = instance
+        .strip_prefix("Microsoft:")
+        .and_then(|rest| rest.split('\\').next())
+        .filter(|id| is_guid(id))
+    else {
+        return processor || memory;
+    };
+    let mut r = Record::default();
+    if processor {
+        r.field("processors", FactValue::Int(quantity), doc, qn);
+        flag(
+            &mut r,
+            doc,
+            o,
+            "compatibility_for_migration",
+            "LimitProcessorFeatures",
+        );
+    } else if memory {
+        r.field("memory_mb", FactValue::Int(quantity), doc, qn);
+        flag(&mut r, doc, o, "dynamic_memory", "DynamicMemoryEnabled");
+    } else {
+        return false;
+    }
+    facts.add_record_by_id("hyperv.vms", id, r);
+    true
+}
+
+/// Whether text is a GUID, with or without braces.
+fn is_guid(text: &str) -> bool {
+    let t = text.trim().trim_start_matches('{').trim_end_matches('}');
+    t.len() == 36
+        && t.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// `Get-VMSwitch` SwitchType: a name, or the `VMSwitchType` number in Windows PowerShell 5.1 JSON.
@@ -216,6 +479,28 @@ fn vm_state(doc: &Document, node: NodeIdx) -> Option<ImmutableString> {
     }
 }
 
+/// A Hyper-V authorization store: an Authorization Manager XML file with Hyper-V's application.
+fn authorization_store(facts: &mut FactSet, doc: &Arc<Document>) {
+    let Some(store) = doc.child(Document::ROOT, "AzAdminManager") else {
+        return;
+    };
+    let hyperv = doc.children(store).iter().any(|&app| {
+        doc.name(app).is_some_and(|n| n == "AzApplication")
+            && doc
+                .lookup(app, "@Name")
+                .and_then(|n| str_of(doc, n))
+                .is_some_and(|n| n.to_ascii_lowercase().contains("hyper-v"))
+    });
+    if hyperv {
+        facts.offer(
+            "hyperv.authorization_store",
+            FactValue::Bool(true),
+            doc,
+            store,
+        );
+    }
+}
+
 /// A Hyper-V VM configuration file (Windows Server 2008 R2 to 2012 R2): `<configuration>` with
 /// typed elements whose text is the value.
 fn vm_configuration(facts: &mut FactSet, doc: &Arc<Document>) {
@@ -231,6 +516,11 @@ fn vm_configuration(facts: &mut FactSet, doc: &Arc<Document>) {
     if let Some(v) = vm.clone() {
         r.field("name", FactValue::Str(v), doc, name);
     }
+    if let Some(n) = text("properties/global_id")
+        && let Some(id) = str_of(doc, n)
+    {
+        r.field("id", FactValue::Str(id), doc, n);
+    }
     if let Some(n) = text("settings/processors/count")
         && let Some(c) = int_of(doc, n)
     {
@@ -241,15 +531,39 @@ fn vm_configuration(facts: &mut FactSet, doc: &Arc<Document>) {
     {
         r.field("memory_mb", FactValue::Int(mb), doc, n);
     }
+    for (field, path) in [
+        (
+            "dynamic_memory",
+            "settings/memory/bank/dynamic_memory_enabled",
+        ),
+        (
+            "compatibility_for_migration",
+            "settings/processors/features/limit",
+        ),
+        ("clustered", "properties/highly_available"),
+    ] {
+        if let Some(n) = text(path)
+            && let Some(b) = bool_of(doc, n)
+        {
+            r.field(field, FactValue::Bool(b), doc, n);
+        }
+    }
+    if let Some(n) = text("global_settings/snapshots/list/size")
+        && let Some(c) = int_of(doc, n)
+    {
+        r.field("snapshot_count", FactValue::Int(c), doc, n);
+    }
     facts.add_record("hyperv.vms", r);
     if let Some(vm) = vm {
         vm_xml_disks(facts, doc, config, (name, vm));
     }
 }
 
-/// Device classes of the controllers that hold disks: emulated IDE and synthetic SCSI.
+/// Device classes of the controllers that hold disks and media: emulated IDE, synthetic SCSI
+/// and the floppy controller.
 const IDE_CLASS: &str = "83f8638b-8dca-4152-9eda-2ca8b33039b4";
 const SCSI_CLASS: &str = "d422512d-2bf2-4752-809d-7b82b5fcb1b4";
+const FLOPPY_CLASS: &str = "8f0d2762-0b00-4e04-af4f-19010527cb93";
 
 /// The drives of a VM configuration file. A device's settings are under `_<instance>_`; the
 /// IDE controller's instance is its class GUID, while a SCSI controller's instance is listed
@@ -264,7 +578,9 @@ fn vm_xml_disks(
         doc.lookup(at, &format!("{path}/#text"))
             .and_then(|n| str_of(doc, n).map(|s| (n, s)))
     };
-    let mut instances: Vec<String> = vec![IDE_CLASS.to_owned(), SCSI_CLASS.to_owned()];
+    let mut instances: Vec<String> = [IDE_CLASS, SCSI_CLASS, FLOPPY_CLASS]
+        .map(str::to_owned)
+        .to_vec();
     if let Some(manifest) = doc.child(config, "manifest") {
         for &vdev in doc.children(manifest) {
             let class = text_of(vdev, "device").map(|(_, s)| s.to_ascii_lowercase());
@@ -440,7 +756,8 @@ mod tests {
                 ]),
                 pairs(&[
                     ("vm", "APP01"),
-                    ("path", "Disk 2 40.00 GB Bus 0 Lun 0 Target 1")
+                    ("path", "Disk 2 40.00 GB Bus 0 Lun 0 Target 1"),
+                    ("type", "PassThrough")
                 ]),
             ]
         );

@@ -19,6 +19,8 @@
 //! generated from it.
 
 mod ad;
+mod backup;
+mod cluster;
 pub mod collect;
 mod configmgr;
 mod hyperv;
@@ -181,6 +183,8 @@ static DOMAINS: &[&Domain] = &[
     &configmgr::DOMAIN,
     &vmm::DOMAIN,
     &hyperv::DOMAIN,
+    &cluster::DOMAIN,
+    &backup::DOMAIN,
     &logs::DOMAIN,
 ];
 
@@ -194,6 +198,11 @@ static OBJECTS: &[read::ObjectReader] = &[
     os::operating_system,
     os::computer_system,
     os::processor,
+    os::system_locale,
+    cluster::cluster,
+    cluster::node,
+    backup::backup_sets,
+    security::firewall_rule,
     vmm::bare_opsmgr_connection,
     vmm::bare_load_balancer,
     sql::columns,
@@ -203,7 +212,12 @@ static OBJECTS: &[read::ObjectReader] = &[
     sql::log_space,
     sql::backup,
     vmm::host,
+    hyperv::vm_settings,
+    hyperv::virtual_system,
+    hyperv::vm_processor,
+    hyperv::vm_host,
     hyperv::vhd,
+    hyperv::disk_file,
     vmm::job,
     hyperv::hard_disk_drive,
     hyperv::snapshot,
@@ -228,6 +242,14 @@ pub static CATALOG: LazyLock<Vec<&'static FactDef>> =
 
 pub fn definition(key: &str) -> Option<&'static FactDef> {
     CATALOG.iter().find(|f| f.key == key).copied()
+}
+
+/// An id as records are matched by it: `{GUID}` and `guid` in any letter case are one.
+fn normalize_id(id: &str) -> String {
+    id.trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .to_ascii_lowercase()
 }
 
 /// A fact value offered by an extractor.
@@ -330,6 +352,11 @@ pub struct FactSet {
     /// of the computer: (Component Based Servicing, Session Manager). Only both together,
     /// with no evidence anywhere, mean "no restart pending" (see [`FactSet::finish`]).
     pub(crate) restart_sources: (Option<Origin>, Option<Origin>),
+    /// Records that name their subject only by an id another export maps to a name (a
+    /// Hyper-V VM's memory settings carry the VM's GUID, its `Msvm_ComputerSystem` the GUID
+    /// and the name): (list fact, id, fields), merged by [`FactSet::finish`] into the record
+    /// whose `id` field matches, and dropped when none does (a checkpoint's settings).
+    by_id: Vec<(&'static str, String, Record)>,
     /// Per list fact, every record read (exact repeats are dropped) and where in the list each
     /// subject is: indexes, because an Uninstall export has thousands of records.
     seen: HashMap<&'static str, HashSet<String>>,
@@ -454,6 +481,12 @@ impl FactSet {
         }
     }
 
+    /// Adds fields to the record of list fact `key` whose `id` field is `id` (letter case and
+    /// braces ignored), once every export of the computer has been read.
+    pub fn add_record_by_id(&mut self, key: &'static str, id: &str, record: Record) {
+        self.by_id.push((key, normalize_id(id), record));
+    }
+
     /// Reads every fact the document can give.
     pub fn extract_from(&mut self, doc: &Arc<Document>) {
         read::extract(self, doc);
@@ -487,6 +520,23 @@ impl FactSet {
         if let (Some(cbs), Some(_)) = &self.restart_sources {
             let (doc, node) = (cbs.doc.clone(), cbs.node);
             self.offer_evidence("reboot.pending", false, &doc, node);
+        }
+        for (key, id, record) in std::mem::take(&mut self.by_id) {
+            let Some(list) = self.records.get(key) else {
+                continue;
+            };
+            let Some(subject) = list.iter().find(|r| {
+                r.fields.iter().any(|(f, o)| {
+                    *f == "id" && matches!(&o.value, FactValue::Str(s) if normalize_id(s) == id)
+                })
+            }) else {
+                continue;
+            };
+            // Named like the subject, so it merges into it as a second export's record would.
+            let mut named = Record::default();
+            named.fields.extend(subject.fields.iter().take(1).cloned());
+            named.fields.extend(record.fields);
+            self.add_record(key, named);
         }
     }
 

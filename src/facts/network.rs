@@ -6,12 +6,12 @@ use std::sync::Arc;
 use rhai::ImmutableString;
 
 use super::collect::{Collect, Command};
-use super::read::{Obj, int_of, str_of};
+use super::read::{Obj, bool_of, int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
 static NICS_JSON: Collect = Collect::Run(Command::powershell(
-    "Get-NetAdapter | Select-Object Name,InterfaceDescription,MacAddress,Status | ConvertTo-Json > netadapters.json",
+    "Get-NetAdapter | Select-Object Name,InterfaceDescription,MacAddress,Status,ConnectorPresent,Virtual | ConvertTo-Json > netadapters.json",
     &["netadapters.json"],
 ));
 static IP_JSON: Collect = Collect::Run(Command::powershell(
@@ -25,9 +25,9 @@ pub(super) static DOMAIN: Domain = Domain {
             "nics",
             "Network adapters",
             &NICS_JSON,
-            &["name", "description", "mac", "status"],
+            &["name", "description", "mac", "status", "physical"],
             1,
-            "`Get-NetAdapter` objects (`Name`, `InterfaceDescription`, `MacAddress`, `Status`); or the adapters of English `ipconfig /all` output (the header's name, `Description`, `Physical Address`; `status` is `Disconnected` when `Media State` is `Media disconnected`, else `Up`). Tunnel adapters are skipped, and `ipconfig` output in another language gives none.",
+            "`Get-NetAdapter` objects (`Name`, `InterfaceDescription`, `MacAddress`, `Status`; `physical` from `ConnectorPresent`, which is what `Get-NetAdapter -Physical` selects [3P], else the opposite of `Virtual`); or the adapters of English `ipconfig /all` output (the header's name, `Description`, `Physical Address`; `status` is `Disconnected` when `Media State` is `Media disconnected`, else `Up`). Tunnel adapters are skipped, and `ipconfig` output in another language gives none.",
         ),
         FactDef::records(
             "ip_addresses",
@@ -61,6 +61,16 @@ pub(super) fn adapter(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) ->
         if let Some((n, v)) = o.text(key) {
             r.field(field, FactValue::Str(v), doc, n);
         }
+    }
+    let physical = o
+        .get("ConnectorPresent")
+        .and_then(|n| bool_of(doc, n).map(|b| (n, b)))
+        .or_else(|| {
+            o.get("Virtual")
+                .and_then(|n| bool_of(doc, n).map(|b| (n, !b)))
+        });
+    if let Some((n, p)) = physical {
+        r.field("physical", FactValue::Bool(p), doc, n);
     }
     facts.add_record("nics", r);
     true

@@ -10,25 +10,35 @@ use super::read::{Obj, RegKey, bool_of, int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Origin, Record};
 use crate::model::{DocKind, Document, NodeIdx, NodeKind};
 
-static OS_JSON: Collect = Collect::Run(Command::powershell(
-    "Get-CimInstance Win32_OperatingSystem | Select-Object CSName,Caption,Version,BuildNumber,OSArchitecture,OSLanguage,TotalVisibleMemorySize | ConvertTo-Json > os.json",
-    &["os.json"],
+// Get-WmiObject and Export-Clixml run in every Windows PowerShell from 2.0 (Windows Server
+// 2008 R2) on; Get-CimInstance and ConvertTo-Json need 3.0.
+static OS_XML: Collect = Collect::Run(Command::powershell(
+    "Get-WmiObject Win32_OperatingSystem | Select-Object CSName,Caption,Version,BuildNumber,CSDVersion,OSArchitecture,OSLanguage,OperatingSystemSKU,TotalVisibleMemorySize | Export-Clixml os.xml",
+    &["os.xml"],
 ));
-static CS_JSON: Collect = Collect::Run(Command::powershell(
-    "Get-CimInstance Win32_ComputerSystem | Select-Object Name,Domain,PartOfDomain,TotalPhysicalMemory,NumberOfLogicalProcessors | ConvertTo-Json > computersystem.json",
-    &["computersystem.json"],
+static CS_XML: Collect = Collect::Run(Command::powershell(
+    "Get-WmiObject Win32_ComputerSystem | Select-Object Name,Domain,PartOfDomain,TotalPhysicalMemory,NumberOfLogicalProcessors | Export-Clixml computersystem.xml",
+    &["computersystem.xml"],
 ));
-static CPU_JSON: Collect = Collect::Run(Command::powershell(
-    "Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,Family,Stepping,NumberOfLogicalProcessors | ConvertTo-Json > processor.json",
-    &["processor.json"],
+static CPU_XML: Collect = Collect::Run(Command::powershell(
+    "Get-WmiObject Win32_Processor | Select-Object DeviceID,Name,Manufacturer,Family,Stepping,NumberOfLogicalProcessors | Export-Clixml processor.xml",
+    &["processor.xml"],
+));
+static CURRENT_VERSION_REG: Collect = Collect::Run(Command::any_shell(
+    r#"reg export "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" currentversion.reg"#,
+    &["currentversion.reg"],
+));
+static LOCALE: Collect = Collect::Run(Command::any_shell(
+    "systeminfo > systeminfo.txt",
+    &["systeminfo.txt"],
 ));
 static REBOOT_REG: Collect = Collect::Run(Command::powershell(
     r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing" cbs.reg; reg export "HKLM\SYSTEM\CurrentControlSet\Control\Session Manager" session-manager.reg"#,
     &["cbs.reg", "session-manager.reg"],
 ));
-static VOLUMES_JSON: Collect = Collect::Run(Command::powershell(
-    "Get-CimInstance Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | ConvertTo-Json > volumes.json",
-    &["volumes.json"],
+static VOLUMES_XML: Collect = Collect::Run(Command::powershell(
+    "Get-WmiObject Win32_LogicalDisk -Filter DriveType=3 | Select-Object DeviceID,Size,FreeSpace | Export-Clixml volumes.xml",
+    &["volumes.xml"],
 ));
 
 pub(super) static DOMAIN: Domain = Domain {
@@ -36,68 +46,93 @@ pub(super) static DOMAIN: Domain = Domain {
         FactDef::text(
             "os.caption",
             "Windows edition name",
-            &OS_JSON,
-            "JSON: `Caption`. Or the `CurrentVersion` registry export: `ProductName`.",
+            &OS_XML,
+            "`Caption` of a `Win32_OperatingSystem` object. Or the `CurrentVersion` registry export: `ProductName`.",
         ),
         FactDef::text(
             "os.version",
             "Windows version (major.minor.build)",
-            &OS_JSON,
-            "JSON: `Version`. Or the `CurrentVersion` registry export: `CurrentMajorVersionNumber.CurrentMinorVersionNumber.CurrentBuildNumber` when the major/minor values exist (Windows Server 2016 and later), else `CurrentVersion.CurrentBuildNumber`.",
+            &OS_XML,
+            "`Version` of a `Win32_OperatingSystem` object. Or the `CurrentVersion` registry export: `CurrentMajorVersionNumber.CurrentMinorVersionNumber.CurrentBuildNumber` when the major/minor values exist (Windows Server 2016 and later), else `CurrentVersion.CurrentBuildNumber`.",
         ),
         FactDef::integer(
             "os.build",
             "Windows build number",
-            &OS_JSON,
-            "JSON: `BuildNumber`. Or the `CurrentVersion` registry export: `CurrentBuildNumber` (or `CurrentBuild`).",
+            &OS_XML,
+            "`BuildNumber`. Or the `CurrentVersion` registry export: `CurrentBuildNumber` (or `CurrentBuild`).",
         ),
         FactDef::integer(
             "os.language",
             "OS language (LCID)",
-            &OS_JSON,
-            "JSON: `OSLanguage` only.",
+            &OS_XML,
+            "`OSLanguage` of a `Win32_OperatingSystem` object: the language the system was installed in, which is its system UI language (1033 English, 1031 German, …)",
+        ),
+        FactDef::text(
+            "os.system_locale",
+            "System locale (en-us)",
+            &LOCALE,
+            "`System Locale:` of `systeminfo` (the part before `;`), or `Get-WinSystemLocale` (`Name`), in lower case",
+        ),
+        FactDef::integer(
+            "os.service_pack",
+            "Service pack level (0 for none)",
+            &OS_XML,
+            "`CSDVersion` of a `Win32_OperatingSystem` object (`Service Pack 2` gives 2; empty or null gives 0, when the object has `Caption`)",
+        ),
+        FactDef::text(
+            "os.architecture",
+            "OS architecture (64-bit, 32-bit)",
+            &OS_XML,
+            "`OSArchitecture` of a `Win32_OperatingSystem` object",
+        ),
+        FactDef::integer(
+            "os.sku",
+            "Windows edition as a number (OperatingSystemSKU)",
+            &OS_XML,
+            "`OperatingSystemSKU` of a `Win32_OperatingSystem` object (7 Standard, 8 Datacenter, 10 Enterprise, 12–14 their Server Core installations, 42 Hyper-V Server, …)",
+        ),
+        FactDef::text(
+            "os.installation_type",
+            "Installation type (Server, Server Core)",
+            &CURRENT_VERSION_REG,
+            "`InstallationType` of the `CurrentVersion` registry export (Windows Server 2008 R2 and later)",
         ),
         FactDef::text(
             "computer.domain",
             "DNS domain (or workgroup) of the computer",
-            &CS_JSON,
+            &CS_XML,
             "`Domain` of a `Win32_ComputerSystem` object (JSON, CLIXML or CSV), or `Domain:` of `systeminfo`",
         ),
         FactDef::flag(
             "computer.domain_joined",
             "Whether the computer is a domain member",
-            &CS_JSON,
+            &CS_XML,
             "`PartOfDomain`",
         ),
         FactDef::integer(
             "memory.total_mb",
             "Physical memory in MB",
-            &CS_JSON,
+            &CS_XML,
             "`TotalPhysicalMemory` (bytes), `Win32_OperatingSystem.TotalVisibleMemorySize` (KB), or `Total Physical Memory:` of `systeminfo`",
         ),
         FactDef::integer(
             "cpu.logical_processors",
             "Logical processors",
-            &CS_JSON,
+            &CS_XML,
             "`NumberOfLogicalProcessors` of `Win32_ComputerSystem`",
         ),
         FactDef::text(
             "cpu.vendor",
             "Processor manufacturer (GenuineIntel, AuthenticAMD)",
-            &CPU_JSON,
+            &CPU_XML,
             "`Manufacturer` of a `Win32_Processor` object",
         ),
-        FactDef::integer("cpu.family", "Processor family", &CPU_JSON, "`Family`"),
-        FactDef::text(
-            "cpu.stepping",
-            "Processor stepping",
-            &CPU_JSON,
-            "`Stepping`",
-        ),
+        FactDef::integer("cpu.family", "Processor family", &CPU_XML, "`Family`"),
+        FactDef::text("cpu.stepping", "Processor stepping", &CPU_XML, "`Stepping`"),
         FactDef::text(
             "cpu.model",
             "Processor model name (Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz)",
-            &CPU_JSON,
+            &CPU_XML,
             "`Name` of a `Win32_Processor` object, without the padding WMI leaves around it",
         ),
         FactDef::flag(
@@ -109,7 +144,7 @@ pub(super) static DOMAIN: Domain = Domain {
         FactDef::records(
             "volumes",
             "Local disk volumes",
-            &VOLUMES_JSON,
+            &VOLUMES_XML,
             &["name", "size_bytes", "free_bytes"],
             1,
             "`Win32_LogicalDisk` (`DeviceID`, `Size`, `FreeSpace`) or `Get-Volume` (`DriveLetter`, `Size`, `SizeRemaining`) objects",
@@ -163,6 +198,11 @@ fn current_version(facts: &mut FactSet, doc: &Arc<Document>, key: NodeIdx) {
     {
         facts.offer("os.caption", FactValue::Str(s), doc, n);
     }
+    if let Some(n) = value("InstallationType")
+        && let Some(s) = str_of(doc, n)
+    {
+        facts.offer("os.installation_type", FactValue::Str(s), doc, n);
+    }
     let build_node = value("CurrentBuildNumber").or_else(|| value("CurrentBuild"));
     let build = build_node.and_then(|n| int_of(doc, n));
     if let (Some(n), Some(b)) = (build_node, build) {
@@ -210,7 +250,46 @@ pub(super) fn operating_system(facts: &mut FactSet, doc: &Arc<Document>, obj: No
         if let Some((n, kb)) = o.int("TotalVisibleMemorySize") {
             facts.offer("memory.total_mb", FactValue::Int(kb / 1024), doc, n);
         }
+        if let Some(n) = o.get("CSDVersion") {
+            let level = match str_of(doc, n) {
+                None => Some(0),
+                Some(text) => service_pack_level(&text),
+            };
+            if let Some(level) = level {
+                facts.offer("os.service_pack", FactValue::Int(level), doc, n);
+            }
+        }
+        if let Some((n, a)) = o.text("OSArchitecture") {
+            facts.offer("os.architecture", FactValue::Str(a), doc, n);
+        }
+        if let Some((n, sku)) = o.int("OperatingSystemSKU") {
+            facts.offer("os.sku", FactValue::Int(sku), doc, n);
+        }
     }
+    true
+}
+
+/// "Service Pack 2" → 2. The last number of the text, so a localized "Service Pack 2" or
+/// "SP2" reads too.
+fn service_pack_level(text: &str) -> Option<i64> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .rfind(|part| !part.is_empty())
+        .and_then(|n| n.parse().ok())
+}
+
+/// `Get-WinSystemLocale`: `Name` and `LCID` (Windows Server 2012 and later).
+pub(super) fn system_locale(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
+    let o = Obj::new(doc, obj);
+    let (Some((n, name)), true, true) = (o.text("Name"), o.has("LCID"), o.has("KeyboardLayoutId"))
+    else {
+        return false;
+    };
+    facts.offer(
+        "os.system_locale",
+        FactValue::Str(name.to_ascii_lowercase().into()),
+        doc,
+        n,
+    );
     true
 }
 
@@ -321,6 +400,18 @@ fn systeminfo(facts: &mut FactSet, doc: &Arc<Document>) {
         && let Some(s) = str_of(doc, n)
     {
         facts.offer("computer.domain", FactValue::Str(s), doc, n);
+    }
+    // "en-us;English (United States)"
+    if let Some(n) = field("System Locale")
+        && let Some(s) = str_of(doc, n)
+        && let Some(name) = s.split(';').next().map(str::trim).filter(|t| !t.is_empty())
+    {
+        facts.offer(
+            "os.system_locale",
+            FactValue::Str(name.to_ascii_lowercase().into()),
+            doc,
+            n,
+        );
     }
 }
 

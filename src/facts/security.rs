@@ -1,11 +1,13 @@
-//! Security settings that decide whether servers can still talk after an upgrade: the TLS and
-//! SSL protocols SChannel allows, and the servers CredSSP may delegate credentials to. Both
-//! are read from registry exports.
+//! Security settings that decide whether servers can still talk after an upgrade or a
+//! migration: the TLS and SSL protocols SChannel allows, the servers CredSSP may delegate
+//! credentials to, who may launch COM servers remotely (`MachineLaunchRestriction`), all from
+//! registry exports; and the Windows Firewall rules, from the firewall's COM API or
+//! `Get-NetFirewallRule`.
 
 use std::sync::Arc;
 
 use super::collect::{Collect, Command};
-use super::read::{RegKey, int_of, str_of};
+use super::read::{Obj, RegKey, bool_of, int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx};
 
@@ -18,8 +20,31 @@ static CREDSSP_REG: Collect = Collect::Run(Command::any_shell(
     &["credssp.reg"],
 ));
 
+static OLE_REG: Collect = Collect::Run(Command::any_shell(
+    r#"reg export "HKLM\SOFTWARE\Microsoft\Ole" ole.reg"#,
+    &["ole.reg"],
+));
+static FIREWALL_RULES: Collect = Collect::Run(Command::powershell(
+    "(New-Object -ComObject HNetCfg.FwPolicy2).Rules | Select-Object Name,Enabled,Direction,Profiles,Grouping | Export-Clixml firewall-rules.xml",
+    &["firewall-rules.xml"],
+));
+
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[
+        FactDef::flag(
+            "ole.machine_launch_restriction",
+            "Whether COM launch permissions were customised (HKLM\\SOFTWARE\\Microsoft\\Ole MachineLaunchRestriction is set)",
+            &OLE_REG,
+            r"`true` when the `HKLM\SOFTWARE\Microsoft\Ole` export has a `MachineLaunchRestriction` value, `false` when the key is exported without it",
+        ),
+        FactDef::records(
+            "firewall.rules",
+            "Windows Firewall rules",
+            &FIREWALL_RULES,
+            &["name", "enabled", "direction", "group"],
+            0,
+            "rules of the firewall's COM API (`HNetCfg.FwPolicy2`: `Name`, `Enabled`, `Direction` 1 inbound / 2 outbound, `Profiles`, `Grouping`) or `Get-NetFirewallRule` objects (`DisplayName`, `Enabled`, `Direction`, `DisplayGroup`). Rule names repeat (one rule per profile), so records are not merged by name",
+        ),
         FactDef::records(
             "tls.protocols",
             "SChannel protocol settings (TLS and SSL versions a computer turned on or off)",
@@ -37,9 +62,78 @@ pub(super) static DOMAIN: Domain = Domain {
             r"each value of a policy subkey (`AllowFreshCredentials\1 = WSMAN/*`); `enabled` is the policy's switch of the same name on the parent key",
         ),
     ],
-    registry: &[schannel_protocols, credssp_delegation],
+    registry: &[schannel_protocols, credssp_delegation, ole],
     documents: &[],
 };
+
+const OLE_KEY: &str = r"hklm\software\microsoft\ole";
+
+/// `HKLM\SOFTWARE\Microsoft\Ole`: whether `MachineLaunchRestriction` is set. Without it,
+/// Windows' default launch permissions apply, which is an answer too.
+fn ole(facts: &mut FactSet, doc: &Arc<Document>, keys: &[RegKey<'_>]) {
+    for k in keys.iter().filter(|k| k.normalized == OLE_KEY) {
+        match doc.child(k.node, "MachineLaunchRestriction") {
+            Some(v) => facts.offer(
+                "ole.machine_launch_restriction",
+                FactValue::Bool(true),
+                doc,
+                v,
+            ),
+            None => facts.offer(
+                "ole.machine_launch_restriction",
+                FactValue::Bool(false),
+                doc,
+                k.node,
+            ),
+        }
+    }
+}
+
+/// `Get-NetFirewallRule` `Direction` by number, and the firewall COM API's (`NET_FW_RULE_DIR`).
+const NET_FIREWALL_DIRECTIONS: &[(i64, &str)] = &[(1, "Inbound"), (2, "Outbound")];
+
+/// A Windows Firewall rule: from the firewall's COM API (`HNetCfg.FwPolicy2` rules: `Name`,
+/// `Enabled` a bool, `Direction` 1 in / 2 out, `Grouping`), which Windows Server 2008 R2 has,
+/// or `Get-NetFirewallRule` (`DisplayName`, `Enabled` "True"/"False", `Direction`,
+/// `DisplayGroup`).
+pub(super) fn firewall_rule(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
+    let o = Obj::new(doc, obj);
+    let (Some(enabled), Some(direction)) = (o.get("Enabled"), o.get("Direction")) else {
+        return false;
+    };
+    let com = o.has("Grouping") && o.has("Profiles");
+    let cmdlet = o.has("DisplayName") && (o.has("DisplayGroup") || o.has("Profile"));
+    if !(com || cmdlet) {
+        return false;
+    }
+    let Some((n, name)) = (if com {
+        o.text("Name")
+    } else {
+        o.text("DisplayName")
+    }) else {
+        return false;
+    };
+    let mut r = Record::default();
+    r.field("name", FactValue::Str(name), doc, n);
+    if let Some(b) = bool_of(doc, enabled).or_else(|| {
+        // Get-NetFirewallRule's Enabled is an enum: 1 True, 2 False.
+        match doc.scalar(enabled) {
+            crate::model::Scalar::Int(2) => Some(false),
+            _ => None,
+        }
+    }) {
+        r.field("enabled", FactValue::Bool(b), doc, enabled);
+    }
+    if let Some(d) = super::read::enum_name(doc, direction, NET_FIREWALL_DIRECTIONS) {
+        r.field("direction", FactValue::Str(d), doc, direction);
+    }
+    let group = if com { "Grouping" } else { "DisplayGroup" };
+    if let Some((n, g)) = o.text(group) {
+        r.field("group", FactValue::Str(g), doc, n);
+    }
+    facts.add_record("firewall.rules", r);
+    true
+}
 
 const SCHANNEL_PROTOCOLS_KEY: &str =
     r"hklm\system\currentcontrolset\control\securityproviders\schannel\protocols\";

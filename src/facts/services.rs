@@ -10,16 +10,16 @@ use super::read::{Obj, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
 use crate::model::{Document, NodeIdx, Scalar};
 
-static SERVICES_JSON: Collect = Collect::Run(Command::powershell(
-    "Get-CimInstance Win32_Service | Select-Object Name,DisplayName,StartName,State,StartMode | ConvertTo-Json > services.json",
-    &["services.json"],
+static SERVICES_XML: Collect = Collect::Run(Command::powershell(
+    "Get-WmiObject Win32_Service | Select-Object Name,DisplayName,StartName,State,StartMode | Export-Clixml services.xml",
+    &["services.xml"],
 ));
 
 pub(super) static DOMAIN: Domain = Domain {
     facts: &[FactDef::records(
         "services",
         "Windows services",
-        &SERVICES_JSON,
+        &SERVICES_XML,
         &["name", "account", "state", "start_mode"],
         1,
         "`Win32_Service` objects (`Name`, `StartName`, `State`, `StartMode`) or `Get-Service` objects (`Name`, `Status` as a name or number, `StartType`)",

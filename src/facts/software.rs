@@ -12,9 +12,9 @@ static UNINSTALL_REG: Collect = Collect::Run(Command::powershell(
     r#"reg export "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall" uninstall.reg; reg export "HKLM\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall" uninstall-wow64.reg"#,
     &["uninstall.reg", "uninstall-wow64.reg"],
 ));
-static FEATURES_JSON: Collect = Collect::Run(Command::powershell(
-    "Get-WindowsFeature | Select-Object Name,DisplayName,Installed | ConvertTo-Json > features.json",
-    &["features.json"],
+static FEATURES_XML: Collect = Collect::Run(Command::powershell(
+    "Import-Module ServerManager; Get-WindowsFeature | Select-Object Name,DisplayName,Installed | Export-Clixml features.xml",
+    &["features.xml"],
 ));
 
 pub(super) static DOMAIN: Domain = Domain {
@@ -30,7 +30,7 @@ pub(super) static DOMAIN: Domain = Domain {
         FactDef::records(
             "features",
             "Windows roles and features",
-            &FEATURES_JSON,
+            &FEATURES_XML,
             &["name", "installed"],
             1,
             "`Get-WindowsFeature` objects (`Name`, `Installed`)",

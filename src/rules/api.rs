@@ -517,6 +517,16 @@ fn set_verdict(
 }
 
 fn missing(fact: &str) -> Result<(), Box<EvalAltResult>> {
+    missing_where(fact, None)
+}
+
+/// `missing(fact, computer)`: the fact is missing on another computer than the subject (a
+/// bundle rule's, or a migration's other side), which the reason names.
+fn missing_on(fact: &str, computer: &str) -> Result<(), Box<EvalAltResult>> {
+    missing_where(fact, Some(computer))
+}
+
+fn missing_where(fact: &str, computer: Option<&str>) -> Result<(), Box<EvalAltResult>> {
     let Some(def) = crate::facts::definition(fact) else {
         let hint = crate::util::closest(fact, crate::facts::CATALOG.iter().map(|f| f.key))
             .map(|c| format!(" (did you mean \"{c}\"?)"))
@@ -524,7 +534,13 @@ fn missing(fact: &str) -> Result<(), Box<EvalAltResult>> {
         return Err(format!("missing(\"{fact}\"): no such fact{hint}").into());
     };
     // The command runs as printed; what to change in it is part of the reason.
-    let mut reason = format!("{} ({}) is not in the bundle", def.description, def.key);
+    let mut reason = match computer {
+        Some(c) => format!(
+            "{} ({}) of {c} is not in the bundle: run the command on {c}, into its folder",
+            def.description, def.key
+        ),
+        None => format!("{} ({}) is not in the bundle", def.description, def.key),
+    };
     if let Some(note) = def.collect.note() {
         reason = format!("{reason}; {note}");
     }
@@ -803,6 +819,7 @@ pub fn register(engine: &mut Engine, property_names: &[&str]) {
         .register_fn("report", report)
         .register_fn("report", report_with_severity)
         .register_fn("missing", missing)
+        .register_fn("missing", missing_on)
         .register_fn("not_evaluated", |what: &str, command: &str| {
             set_verdict(Outcome::NotEvaluated, what, Some(command.to_owned()))
         })
