@@ -320,21 +320,15 @@ fn flag(r: &mut Record, doc: &Arc<Document>, o: Obj<'_>, field: &'static str, ke
     }
 }
 
-/// `Get-VMHost`: the host's capacity as Hyper-V sees it, as good as WMI's.
+/// `Get-VMHost`: the host's logical processors, as WMI counts them. Its `MemoryCapacity` is the
+/// memory installed, more than the `TotalPhysicalMemory` Windows can use, so it is left out:
+/// offered beside WMI's, every host would show a disagreement.
 pub(super) fn vm_host(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeIdx) -> bool {
     let o = Obj::new(doc, obj);
-    let (Some((ln, lps)), Some((mn, bytes))) =
-        (o.int("LogicalProcessorCount"), o.int("MemoryCapacity"))
-    else {
+    let (Some((ln, lps)), true) = (o.int("LogicalProcessorCount"), o.has("MemoryCapacity")) else {
         return false;
     };
     facts.offer("cpu.logical_processors", FactValue::Int(lps), doc, ln);
-    facts.offer(
-        "memory.total_mb",
-        FactValue::Int(bytes / (1024 * 1024)),
-        doc,
-        mn,
-    );
     true
 }
 
@@ -810,6 +804,88 @@ mod tests {
         let snapshot = "{\"VMName\": \"APP01\", \"Name\": \"After SP1\", \"SnapshotType\": 0, \"State\": 3, \"ProcessorCount\": 2, \"MemoryStartup\": 2147483648, \"ParentSnapshotName\": \"Before SP1\"}";
         let f = facts_of(snapshot);
         assert_eq!(keys(&f), ["hyperv.snapshots"]);
+    }
+
+    /// A Windows Server 2008 R2 host's WMI exports: the VMs by GUID, their memory and processor
+    /// settings joined to them by the GUID in `InstanceID`, a checkpoint's settings matching no
+    /// VM, and the host's own `Msvm_ComputerSystem` left out.
+    #[test]
+    fn vms_from_wmi_v1_joined_by_guid() {
+        let clixml = |members: &[&str]| {
+            let mut t = String::from(
+                "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">\r\n",
+            );
+            for (i, m) in members.iter().enumerate() {
+                t += &format!(
+                    "  <Obj RefId=\"{i}\">\r\n    <TN RefId=\"{i}\"><T>Selected.System.Management.ManagementObject</T><T>System.Management.Automation.PSCustomObject</T><T>System.Object</T></TN>\r\n    <MS>{m}</MS>\r\n  </Obj>\r\n"
+                );
+            }
+            t + "</Objs>"
+        };
+        let mut f = facts_of(&clixml(&[
+            "<S N=\"ElementName\">HV01</S><S N=\"Name\">HV01</S><S N=\"Caption\">Hosting Computer System</S><U16 N=\"EnabledState\">2</U16>",
+            "<S N=\"ElementName\">SQL01</S><S N=\"Name\">5C7A0E1D-2B3F-4A5C-8D9E-0F1A2B3C4D5E</S><S N=\"Caption\">Virtual Machine</S><U16 N=\"EnabledState\">32769</U16>",
+        ]));
+        add(
+            &mut f,
+            1,
+            &clixml(&[
+                "<S N=\"InstanceID\">Microsoft:5C7A0E1D-2B3F-4A5C-8D9E-0F1A2B3C4D5E\\4764334d-e001-4176-82ee-5594ec9b530e</S><S N=\"ElementName\">Memory</S><U64 N=\"VirtualQuantity\">16384</U64><B N=\"DynamicMemoryEnabled\">false</B>",
+                "<S N=\"InstanceID\">Microsoft:AAAAAAAA-2B3F-4A5C-8D9E-0F1A2B3C4D5E\\4764334d-e001-4176-82ee-5594ec9b530e</S><S N=\"ElementName\">Memory</S><U64 N=\"VirtualQuantity\">512</U64><B N=\"DynamicMemoryEnabled\">false</B>",
+            ]),
+        );
+        add(
+            &mut f,
+            2,
+            &clixml(&[
+                "<S N=\"InstanceID\">Microsoft:5c7a0e1d-2b3f-4a5c-8d9e-0f1a2b3c4d5e\\b637f346-6a0e-4dec-af52-bd70cb80a21d\\0</S><S N=\"ElementName\">Processor</S><U64 N=\"VirtualQuantity\">8</U64><B N=\"LimitProcessorFeatures\">true</B><B N=\"LimitCPUID\">false</B>",
+            ]),
+        );
+        f.finish();
+        assert_eq!(
+            record_values(&f, "hyperv.vms"),
+            vec![pairs(&[
+                ("name", "SQL01"),
+                ("id", "5C7A0E1D-2B3F-4A5C-8D9E-0F1A2B3C4D5E"),
+                ("state", "Saved"),
+                ("processors", "8"),
+                ("memory_mb", "16384"),
+                ("dynamic_memory", "false"),
+                ("compatibility_for_migration", "true"),
+            ])]
+        );
+    }
+
+    #[test]
+    fn a_2008_r2_switch_with_its_computed_type_and_a_dvd_drive() {
+        let f = facts_of(
+            "[{\"ElementName\": \"Corp LAN\", \"Name\": \"3F2504E0-4F89-11D3-9A0C-0305E82C3301\", \"SwitchType\": \"External\"}]",
+        );
+        assert_eq!(
+            record_values(&f, "hyperv.switches"),
+            vec![pairs(&[("name", "Corp LAN"), ("type", "External")])]
+        );
+        let f = facts_of(
+            "[{\"VMName\": \"APP01\", \"Path\": \"D:\\\\ISO\\\\tools.iso\", \"DvdMediaType\": 1, \"ControllerType\": 0}, {\"VMName\": \"APP01\", \"Path\": null, \"DvdMediaType\": 0, \"ControllerType\": 0}]",
+        );
+        assert_eq!(
+            record_values(&f, "hyperv.disks"),
+            vec![pairs(&[
+                ("vm", "APP01"),
+                ("path", "D:\\ISO\\tools.iso"),
+                ("type", "ISO")
+            ])]
+        );
+        let f = facts_of(
+            "[{\"FullName\": \"D:\\\\VMs\\\\SQL01.vhd\", \"Length\": 53687091200}, {\"FullName\": \"D:\\\\ISO\\\\tools.iso\", \"Length\": 4096}]",
+        );
+        assert_eq!(
+            record_values(&f, "hyperv.vhds"),
+            vec![pairs(&[
+                ("path", "D:\\VMs\\SQL01.vhd"),
+                ("file_size_bytes", "53687091200")
+            ])]
+        );
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub(super) static DOMAIN: Domain = Domain {
             "cpu.logical_processors",
             "Logical processors",
             &CS_XML,
-            "`NumberOfLogicalProcessors` of `Win32_ComputerSystem`",
+            "`NumberOfLogicalProcessors` of `Win32_ComputerSystem`, or `LogicalProcessorCount` of `Get-VMHost`",
         ),
         FactDef::text(
             "cpu.vendor",
