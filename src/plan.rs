@@ -184,6 +184,31 @@ pub fn missing_computers(doc: &Document, computers: &[&str]) -> Vec<MissingCompu
             .iter()
             .any(|c| crate::model::same_computer_name(c, name))
     };
+    // A computer the plan names in its own right (a migration's source) is no typo of the
+    // one it names beside it (the destination): only the others are suggested.
+    let mut named: Vec<&str> = Vec::new();
+    for (list, keys) in [
+        ("upgrades", &["server", "new_server"][..]),
+        ("migrations", &["source", "destination"][..]),
+    ] {
+        for &entry in doc
+            .child(Document::ROOT, list)
+            .map_or(&[][..], |l| doc.children(l))
+        {
+            for key in keys {
+                if let Some(node) = doc.child(entry, key)
+                    && let Scalar::Str(name) = doc.scalar(node)
+                {
+                    named.push(name);
+                }
+            }
+        }
+    }
+    let suggestable: Vec<&str> = computers
+        .iter()
+        .copied()
+        .filter(|c| !named.iter().any(|n| crate::model::same_computer_name(c, n)))
+        .collect();
     for (list, keys) in [
         ("upgrades", &["server", "new_server"][..]),
         ("migrations", &["source", "destination"][..]),
@@ -210,7 +235,7 @@ pub fn missing_computers(doc: &Document, computers: &[&str]) -> Vec<MissingCompu
                 let to_be_built = *key == "new_server";
                 // A new server is usually named like the one it replaces (VMM02 for VMM01):
                 // suggesting the old one for it would mislead.
-                let hint = crate::util::closest(name, computers.iter().copied())
+                let hint = crate::util::closest(name, suggestable.iter().copied())
                     .filter(|_| !to_be_built)
                     .map(|c| format!(" (did you mean \"{c}\"?)"))
                     .unwrap_or_default();
@@ -252,6 +277,21 @@ mod tests {
     fn errors(text: &str) -> Vec<String> {
         let doc = crate::parse::json::parse(FileId(0), Arc::from(text)).doc;
         validate(&doc).into_iter().map(|e| e.message).collect()
+    }
+
+    #[test]
+    fn a_missing_destination_is_not_taken_for_a_typo_of_its_source() {
+        let text = r#"{"migrations":[{"kind":"hyper-v","source":"HV01","destination":"HV02"}],"upgrades":[{"product":"vmm","server":"VMM1"}]}"#;
+        let doc = crate::parse::json::parse(FileId(0), Arc::from(text)).doc;
+        let missing = missing_computers(&doc, &["HV01", "VMM01"]);
+        let messages: Vec<&str> = missing.iter().map(|m| m.message.as_str()).collect();
+        assert_eq!(missing.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].contains("did you mean \"VMM01\""),
+            "{}",
+            messages[0]
+        );
+        assert!(!messages[1].contains("did you mean"), "{}", messages[1]);
     }
 
     #[test]
