@@ -423,6 +423,16 @@ fn read_tree<'a>(
     notes: &mut Vec<InputError>,
 ) -> Vec<Elem<'a>> {
     let xml_start = xml_start(src);
+    // A byte order mark is skipped by quick-xml without being counted (see xml.rs).
+    let xml_start = xml_start
+        + if src
+            .get(xml_start..)
+            .is_some_and(|t| t.starts_with('\u{feff}'))
+        {
+            3
+        } else {
+            0
+        };
     let mut reader = Reader::from_str(src.get(xml_start..).unwrap_or(""));
     reader.config_mut().check_end_names = true;
     let mut t = TreeBuilder {
