@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use super::collect::{Collect, Command};
-use super::read::{Obj, RegKey, bool_of, int_of, str_of};
+use super::read::{Obj, RegKey, bool_of, enum_name, int_of, str_of};
 use super::{Domain, FactDef, FactSet, FactValue, Record};
-use crate::model::{Document, NodeIdx};
+use crate::model::{Document, NodeIdx, Scalar};
 
 static SCHANNEL_REG: Collect = Collect::Run(Command::any_shell(
     r#"reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg"#,
@@ -118,13 +118,13 @@ pub(super) fn firewall_rule(facts: &mut FactSet, doc: &Arc<Document>, obj: NodeI
     if let Some(b) = bool_of(doc, enabled).or_else(|| {
         // Get-NetFirewallRule's Enabled is an enum: 1 True, 2 False.
         match doc.scalar(enabled) {
-            crate::model::Scalar::Int(2) => Some(false),
+            Scalar::Int(2) => Some(false),
             _ => None,
         }
     }) {
         r.field("enabled", FactValue::Bool(b), doc, enabled);
     }
-    if let Some(d) = super::read::enum_name(doc, direction, NET_FIREWALL_DIRECTIONS) {
+    if let Some(d) = enum_name(doc, direction, NET_FIREWALL_DIRECTIONS) {
         r.field("direction", FactValue::Str(d), doc, direction);
     }
     let group = if com { "Grouping" } else { "DisplayGroup" };

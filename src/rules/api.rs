@@ -526,6 +526,19 @@ fn missing_on(fact: &str, computer: &str) -> Result<(), Box<EvalAltResult>> {
     missing_where(fact, Some(computer))
 }
 
+/// "Local disk volumes" → "local disk volumes", for a description inside a sentence; a word
+/// that is all capitals (`WinRM`, `OS`) keeps its case.
+fn lowercase_first(text: &str) -> String {
+    let first = text.split_whitespace().next().unwrap_or("");
+    if first.chars().skip(1).any(|c| c.is_uppercase()) {
+        return text.to_owned();
+    }
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
+}
+
 fn missing_where(fact: &str, computer: Option<&str>) -> Result<(), Box<EvalAltResult>> {
     let Some(def) = crate::facts::definition(fact) else {
         let hint = crate::util::closest(fact, crate::facts::CATALOG.iter().map(|f| f.key))
@@ -535,9 +548,11 @@ fn missing_where(fact: &str, computer: Option<&str>) -> Result<(), Box<EvalAltRe
     };
     // The command runs as printed; what to change in it is part of the reason.
     let mut reason = match computer {
+        // "the bundle has no …" reads right for plural descriptions ("Local disk volumes").
         Some(c) => format!(
-            "{} ({}) of {c} is not in the bundle: run the command on {c}, into its folder",
-            def.description, def.key
+            "the bundle has no {} ({}) of {c}: run the command on {c}, into its folder",
+            lowercase_first(def.description),
+            def.key
         ),
         None => format!("{} ({}) is not in the bundle", def.description, def.key),
     };
